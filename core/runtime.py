@@ -1,0 +1,165 @@
+"""onnxruntime sessions: CUDA when present and working, else CPU, and always say which.
+
+onnxruntime falls back to the CPU silently when the CUDA provider fails to load, so the
+provider reported is the one the session actually holds (``get_providers()[0]``), not the one
+asked for. On CUDA, ``run`` uses IO binding so outputs are fetched once, not per op.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from core.errors import ZooFileError
+
+CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
+
+
+def available_providers() -> list[str]:
+    """Providers this onnxruntime build lists; onnxruntime-gpu lists CUDA even with no GPU."""
+    return list(ort.get_available_providers())
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_works() -> bool:
+    """Whether the CUDA provider really loads: probed once with a one-node model.
+
+    onnxruntime-gpu lists CUDAExecutionProvider on every machine, then fails to load it where
+    there is no GPU or CUDA library; the probe keeps that failure out of every later session.
+    """
+    if CUDA not in available_providers():
+        return False
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "probe",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    ort.set_default_logger_severity(4)  # the failed load logs errors; the probe's answer says it
+    try:
+        so = ort.SessionOptions()
+        so.log_severity_level = 4
+        s = ort.InferenceSession(model.SerializeToString(),
+                                 sess_options=so, providers=[CUDA, CPU])
+        return s.get_providers()[0] == CUDA
+    except Exception:
+        return False
+    finally:
+        ort.set_default_logger_severity(3)
+
+
+def _options(threads: int | None) -> ort.SessionOptions:
+    so = ort.SessionOptions()
+    # Spinning worker threads starve PyTorch in the same process; the UI runs both.
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    so.intra_op_num_threads = threads or max(1, min(4, os.cpu_count() or 1))
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return so
+
+
+@dataclass
+class Session:
+    """An InferenceSession that names the provider it really uses."""
+
+    path: str
+    inner: ort.InferenceSession
+    requested: str  # provider asked for
+    provider: str  # provider in use
+
+    @property
+    def fell_back(self) -> bool:
+        return self.requested != self.provider
+
+    @property
+    def input_names(self) -> list[str]:
+        return [i.name for i in self.inner.get_inputs()]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.inner.get_outputs()]
+
+    def run(self, inputs) -> dict[str, np.ndarray]:
+        """inputs: one array (for single-input models) or {name: array}. Returns {output name: array}."""
+        feeds = inputs if isinstance(inputs, dict) else {self.input_names[0]: inputs}
+        expected = {i.name: i for i in self.inner.get_inputs()}
+        for name, arr in feeds.items():
+            if name not in expected:
+                raise ZooFileError(f"This model has no input named {name!r}; its inputs are {list(expected)}.")
+            shape = expected[name].shape
+            if len(shape) != np.ndim(arr) or any(isinstance(s, int) and s != a for s, a in zip(shape, np.shape(arr))):
+                raise ZooFileError(f"Input {name!r} must have shape {shape} (strings are free axes), got {np.shape(arr)}.")
+        if self.provider == CUDA:
+            binding = self.inner.io_binding()
+            for name, arr in feeds.items():
+                binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(arr), "cuda", 0))
+            for name in self.output_names:
+                binding.bind_output(name, "cuda", 0)
+            self.inner.run_with_iobinding(binding)
+            return dict(zip(self.output_names, binding.copy_outputs_to_cpu()))
+        return dict(zip(self.output_names, self.inner.run(None, feeds)))
+
+    def timed_run(self, inputs, repeats: int = 5) -> tuple[dict[str, np.ndarray], float]:
+        """Outputs and the median latency in seconds over ``repeats`` runs (after one warm-up)."""
+        out = self.run(inputs)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            self.run(inputs)
+            times.append(time.perf_counter() - t)
+        return out, float(np.median(times))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | None) -> Session:
+    want_cuda = (device == "auto" and cuda_works()) or (device == "cuda" and CUDA in available_providers())
+    providers = [CUDA, CPU] if want_cuda else [CPU]
+    try:
+        inner = ort.InferenceSession(path, sess_options=_options(threads), providers=providers)
+    except Exception as e:  # onnxruntime raises its own untyped errors for bad files
+        raise ZooFileError(f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
+                           "Rebuild it with `python -m core build`, or download it again.") from None
+    return Session(path, inner, providers[0], inner.get_providers()[0])
+
+
+def session(path, device: str = "auto", threads: int | None = None) -> Session:
+    """A cached session for ``path``; a file changed on disk gets a fresh one.
+
+    device: "auto" (CUDA when onnxruntime has it), "cuda" (the same, but the fallback shows in
+    ``Session.fell_back``) or "cpu".
+    """
+    path = os.path.abspath(os.fspath(path))
+    if device not in ("auto", "cpu", "cuda"):
+        raise ZooFileError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ZooFileError(f"{path} does not exist. Build the zoo with `python -m core build`.") from None
+    return _cached(path, st.st_mtime_ns, st.st_size, device, threads)
+
+
+def info() -> dict:
+    """Devices, providers and versions, for `python -m core info` and the home page."""
+    import onnx
+    import torch
+    cuda = torch.cuda.is_available()
+    return {
+        "torch": torch.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": ort.__version__,
+        "torch_device": torch.cuda.get_device_name(0) if cuda else "CPU",
+        "torch_cuda": cuda,
+        "ort_providers": available_providers(),
+        "ort_cuda_works": cuda_works(),
+        "ort_provider_in_use": CUDA if cuda_works() else CPU,
+        "ort_device": ort.get_device(),
+        "cpu_count": os.cpu_count(),
+    }
