@@ -1,0 +1,138 @@
+import numpy as np
+import pytest
+import torch
+
+from core import data, landscape as L, models, toy_surfaces as toys, train
+from core.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def trained():
+    ds = data.load("moons", n_samples=300)
+    torch.manual_seed(0)
+    m = models.build("mlp", widths=(16, 16), batch_norm=True)
+    h = train.fit(m, ds, epochs=15, lr=0.01)
+    return m, ds, h
+
+
+def test_centre_equals_the_models_training_loss(trained):
+    m, ds, h = trained
+    s = L.surface(m, ds, "filter", resolution=5, span=0.5)
+    ref, acc = train.evaluate(m, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
+    assert s.loss[2, 2] == pytest.approx(ref, rel=1e-5) and s.center_loss == pytest.approx(ref, rel=1e-5)
+    _, vacc = train.evaluate(m, torch.as_tensor(ds.X_val), torch.as_tensor(ds.y_val), ds.task, "cross_entropy")
+    assert s.accuracy[2, 2] == pytest.approx(vacc)
+    assert s.loss.shape == (5, 5) and len(s.alphas) == 5
+
+
+def test_filter_normalized_direction_has_the_weights_filter_norms(trained):
+    m, _, _ = trained
+    weights = [p.detach() for p in m.parameters()]
+    d = [torch.randn(w.shape) for w in weights]
+    out = L.filter_normalize(d, weights, "filter")
+    for o, w in zip(out, weights):
+        if w.dim() > 1:
+            np.testing.assert_allclose(o.norm(dim=1).numpy(), w.norm(dim=1).numpy(), rtol=1e-5)
+        else:
+            assert not o.any()  # biases and batch-norm parameters left out
+    layer = L.filter_normalize(d, weights, "layer")
+    for o, w in zip(layer, weights):
+        if w.dim() > 1:
+            assert o.norm().item() == pytest.approx(w.norm().item(), rel=1e-5)
+
+
+def test_batched_equals_loop_for_every_method(trained):
+    m, ds, _ = trained
+    X, y = torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train)
+    c = L.flat(m)
+    d1, d2 = L.random_directions(m, "none", 1)
+    a, b = torch.linspace(-1, 1, 7), torch.linspace(1, -0.5, 7)
+    fast, fast_acc = L.evaluate_plane(m, c, d1, d2, a, b, X, y, "classification", chunk=3)
+    thetas = c[None] + a[:, None] * d1[None] + b[:, None] * d2[None]
+    loop, loop_acc = L.evaluate_loop(m, thetas, X, y, "classification")
+    vm, _ = L.evaluate_grid(m, thetas, X, y, "classification", chunk=2)
+    np.testing.assert_allclose(fast.numpy(), loop.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(vm.numpy(), loop.numpy(), rtol=1e-5)
+    np.testing.assert_array_equal(fast_acc.numpy(), loop_acc.numpy())
+
+
+def test_transformer_goes_through_vmap():
+    ds = data.load("reverse", n_samples=60)
+    torch.manual_seed(0)
+    m = models.build("transformer", d_model=16, n_heads=2, d_ff=32)
+    s = L.surface(m, ds, "layer", resolution=3, span=0.2)
+    ref, _ = train.evaluate(m, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), "sequence", "cross_entropy")
+    assert s.loss[1, 1] == pytest.approx(ref, rel=1e-4)
+
+
+def test_pca_trajectory_ends_at_origin_and_is_faithful(trained):
+    m, ds, h = trained
+    s = L.surface(m, ds, "pca", resolution=5, span=1.0, trajectory=h.trajectory)
+    np.testing.assert_allclose(s.trajectory[-1], 0, atol=1e-6)
+    assert s.trajectory.shape == (h.epochs + 1, 2)
+    assert 0 < s.explained_variance.sum() <= 1 + 1e-9 and s.explained_variance[0] >= s.explained_variance[1]
+    assert 0 <= s.reconstruction_error < 1
+    d1, d2 = s.directions
+    assert abs(d1 @ d2) < 1e-5 and np.linalg.norm(d1) == pytest.approx(1, rel=1e-5)
+
+
+def test_regression_toy_surface_is_the_closed_form():
+    xs, ys, Z = toys.grid("regression", 30)
+    d = data.load("linear", seed=0, standardize=False)
+    x, y = d.X_train[:, 0].astype(float), d.y_train[:, 0].astype(float)
+    for j, i in [(0, 0), (7, 19), (29, 29)]:
+        w, b = xs[i], ys[j]
+        closed = w * w * np.mean(x * x) + 2 * w * b * np.mean(x) + b * b - 2 * w * np.mean(x * y) - 2 * b * np.mean(y) + np.mean(y * y)
+        assert Z[j, i] == pytest.approx(closed, rel=1e-6)
+
+
+def test_regression_surface_of_a_linear_model_matches_closed_form():
+    """The network path on a 1-1 linear model equals the same closed form over (w, b)."""
+    d = data.load("linear", seed=0, standardize=False)
+    m = models.build("mlp", in_features=1, widths=(), out_features=1)
+    s = L.surface(m, d, "none", resolution=5, span=1.0, seed=3)
+    w0, b0 = [p.item() for p in m.parameters()]
+    d1, d2 = s.directions  # biases are zeroed: only w moves
+    x, y = d.X_train[:, 0].astype(float), d.y_train[:, 0].astype(float)
+    for i, j in [(0, 0), (2, 3), (4, 4)]:
+        w = w0 + s.alphas[i] * d1[0] + s.betas[j] * d2[0]
+        assert s.loss[i, j] == pytest.approx(np.mean((w * x + b0 - y) ** 2), rel=1e-5)
+
+
+def test_optimizer_paths_descend_and_divergence_is_marked():
+    p = toys.path("regression", "sgd", (-0.5, 1.5), 0.05, 300)
+    w, b = toys.regression_minimum()
+    assert p["diverged"] is None and np.allclose(p["points"][-1], [w, b], atol=1e-2)
+    for opt in toys.OPTIMIZERS:
+        q = toys.path("himmelblau", opt, (0.0, 0.0), 0.01, 200)
+        assert q["loss"][-1] < q["loss"][0]
+    bad = toys.path("rosenbrock", "sgd", (-1.5, 2.0), 0.05, 100)
+    assert bad["diverged"] is not None and len(bad["points"]) == len(bad["loss"])
+
+
+def test_slices_and_interpolation(trained):
+    m, ds, h = trained
+    s = L.slice_1d(m, ds, "filter", points=11, span=1.0)
+    ref, _ = train.evaluate(m, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
+    assert s["loss"][5] == pytest.approx(ref, rel=1e-5)
+    i = L.slice_1d(m, ds, "interpolation", points=9, initial=h.trajectory[0])
+    assert i["alphas"][2] == 0.0 and i["loss"][6] == pytest.approx(ref, rel=1e-5)
+
+
+@pytest.mark.parametrize("kw, words", [({"resolution": 200}, "101"), ({"span": 0}, "Span"), ({"method": "pcb"}, "Unknown")])
+def test_limits(trained, kw, words):
+    m, ds, _ = trained
+    with pytest.raises(ConfigError, match=words):
+        L.surface(m, ds, **{"method": "filter", **kw})
+
+
+def test_nan_cells_are_missing_not_errors(trained):
+    m, ds, _ = trained
+    s = L.surface(m, ds, "none", resolution=3, span=10.0)
+    assert s.loss.shape == (3, 3)
+    with torch.no_grad():
+        bad = models.from_config(models.config_dict(m))
+        bad.load_state_dict(m.state_dict())
+        bad.net[0].weight[0, 0] = float("inf")
+    s = L.surface(bad, ds, "layer", resolution=3, span=0.1)
+    assert np.isnan(s.loss).any()
