@@ -248,7 +248,8 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
         (d1, d2), explained = pca_directions(trajectory)
     else:
         d1, d2 = random_directions(model, method, seed)
-    coords, err = project(trajectory, d1, d2) if trajectory is not None and len(trajectory) > 1 else (None, None)
+    # the path is drawn on the PCA plane, which is built from it; on a random plane it collapses to a dot
+    coords, err = project(trajectory, d1, d2) if method == "pca" else (None, None)
     alphas = np.linspace(-span, span, resolution)
     betas = np.linspace(-span, span, resolution)
     A, B = np.meshgrid(alphas, betas, indexing="ij")  # A[i, j] = alphas[i], B[i, j] = betas[j]
