@@ -44,3 +44,14 @@ def decision_boundary(logits_fn, X: np.ndarray, resolution: int = 50) -> dict:
     xs, ys, points = grid(X, resolution)
     proba = softmax(logits_fn(points)).reshape(len(ys), len(xs), -1)
     return {"xs": xs, "ys": ys, "proba": proba}
+
+
+def onnx_logits(model_bytes: bytes):
+    """Logits through a fresh onnxruntime CPU session on an in-memory ONNX model."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    sess = ort.InferenceSession(model_bytes, sess_options=so, providers=["CPUExecutionProvider"])
+    name = sess.get_inputs()[0].name
+    return lambda points: sess.run(None, {name: points})[0]
