@@ -25,6 +25,9 @@ PAGES = (
     ("pages/4_Backprop.py", "🔢 Backpropagation",
      "One training step, every number: forward pass, deltas, gradients and the update, "
      "checked against autograd and finite differences."),
+    ("pages/5_Regularization.py", "🛡️ Regularization",
+     "Why models overfit and what L1, L2, dropout, early stopping, batch norm and augmentation do to "
+     "the boundary, the weights and the gap, side by side; strength sweeps."),
 )
 
 
