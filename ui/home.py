@@ -28,6 +28,9 @@ PAGES = (
     ("pages/5_Regularization.py", "🛡️ Regularization",
      "Why models overfit and what L1, L2, dropout, early stopping, batch norm and augmentation do to "
      "the boundary, the weights and the gap, side by side; strength sweeps."),
+    ("pages/6_Attention.py", "👁️ Attention",
+     "Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
+     "pretrained MiniLM: every layer and head, head view, rollout, ablation, sentence similarity."),
 )
 
 

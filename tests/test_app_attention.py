@@ -1,0 +1,24 @@
+from streamlit.testing.v1 import AppTest
+
+PAGE = "../pages/6_Attention.py"
+
+
+def test_attention_page_toy_and_minilm():
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "prediction" in text and "8 of 8 positions right" in text
+    assert any(m.label == "Cosine similarity (onnxruntime)" for m in at.metric)
+    at.checkbox(key="sim_check").check().run()
+    diff = next(m for m in at.metric if m.label == "Largest embedding difference")
+    assert float(diff.value) < 1e-4
+
+
+def test_attention_bad_input_and_ablation():
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    next(t for t in at.text_input if t.key.startswith("att_seq")).input("1 2 x").run()
+    assert any("vocabulary" in e.value for e in at.error)
+    at.text_area(key="bert_text").input("   ").run()
+    assert any("empty" in e.value for e in at.error)
+    at.text_area(key="bert_text").input("word " * 3000).run()
+    assert not at.exception and any("truncated" in w.value for w in at.warning)
