@@ -189,7 +189,7 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
             if not torch.isfinite(loss):
                 model.cpu()
                 raise DivergenceError(
-                    f"Training diverged: the loss became {float(loss)} at epoch {epoch}, step {step + 1}, with "
+                    f"Training diverged: the loss became {float(loss.detach())} at epoch {epoch}, step {step + 1}, with "
                     f"learning rate {c.lr:g}. Steps that large overshoot the minimum; try a learning rate "
                     f"10x smaller ({c.lr / 10:g}).", epoch, step + 1)
             opt.zero_grad(set_to_none=True)

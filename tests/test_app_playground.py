@@ -13,3 +13,18 @@ def test_playground_trains_two_moons_from_the_widgets():
     at.button(key="pg_export_btn").click().run()
     assert not at.exception
     assert "largest difference" in " ".join(m.value for m in at.markdown)
+
+
+def test_limits_and_divergence_are_messages_not_tracebacks():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.text_input(key="pg_widths").input("600, 16").run()
+    assert not at.exception and any("1 to 512 units" in e.value for e in at.error)
+    at.text_input(key="pg_widths").input("8, 8, 8, 8, 8, 8, 8, 8, 8").run()
+    assert any("At most 8 hidden layers" in e.value for e in at.error)
+    at.text_input(key="pg_widths").input("16").run()
+    at.selectbox(key="pg_dataset").select("linear").run()
+    at.selectbox(key="pg_opt").select("sgd").run()
+    at.select_slider(key="pg_lr").set_value(10.0).run()
+    at.button(key="pg_train").click().run()
+    assert not at.exception
+    assert any("diverged" in e.value and "smaller" in e.value for e in at.error)
