@@ -44,7 +44,8 @@ with toy_tab:
             paths = [toys.path(name, o, (x0, y0), float(lr), int(steps)) for o in chosen]
         except CoreError as e:
             st.error(str(e))
-            st.stop()
+            paths = []
+    if chosen and lr > 0 and paths:
         upto = st.slider("Show the race up to step", 0, int(steps), int(steps), key="toy_upto")
         xs, ys, Z = toys.grid(name, 70)
         m, s = st.columns([3, 2])
