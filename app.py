@@ -10,7 +10,7 @@ st.title("🧠 Neural network explorer")
 st.markdown(
     "See how neural networks learn, and check every number you see. Each page takes one idea from "
     "the source articles (loss functions, gradient descent and its optimizers, backpropagation, "
-    "regularization, attention, what models cost) and lets you change it and watch what happens. "
+    "regularization, attention) and lets you change it and watch what happens. "
     "Models are trained here with PyTorch, exported to ONNX and run with onnxruntime; every number "
     "shown is tested against an independent oracle (autograd, closed forms, PyTorch against onnxruntime)."
 )

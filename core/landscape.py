@@ -135,32 +135,33 @@ def _vmap_chunk(model, buffers, center, d1, d2, a, b, X):
 def _mlp_chunk(model, parts, a, b, X, first):
     """An MLP on C grid points at once, using that every weight is affine in (a, b):
     W(a, b) = W* + a D1 + b D2. The first layer's products with the shared input are computed
-    once (``first``); later layers are batched matmuls; BatchNorm uses its running statistics."""
+    once (``first``: (3, N * width)) and mixed by one small matmul; hidden layers are batched
+    matmuls; a last layer with few outputs is one shared matmul against [W*; D1; D2].
+    BatchNorm uses its running statistics; dropout is the identity in eval mode."""
     C = len(a)
-    ab = lambda t0, t1, t2: t0 + a.view(-1, *[1] * t0.dim()) * t1 + b.view(-1, *[1] * t0.dim()) * t2  # noqa: E731
+    coef = torch.stack([torch.ones_like(a), a, b], 1)  # (C, 3)
+    ab = lambda t: torch.tensordot(coef, torch.stack(t), dims=1)  # noqa: E731  (C, *shape)
     h = None
     last = len(model.net) - 1
     for i, layer in enumerate(model.net):
         if isinstance(layer, nn.Linear):
             W, B = parts[f"net.{i}.weight"], parts[f"net.{i}.bias"]
-            if i == last and h is not None and W[0].shape[0] <= 16:
-                # few outputs: one shared GEMM against [W*; D1; D2] beats C tiny batched ones
-                k = W[0].shape[0]
-                out = (h.reshape(-1, h.shape[-1]) @ torch.cat(W).T).reshape(C, -1, 3 * k)
-                h = (out[..., :k] + a.view(-1, 1, 1) * out[..., k:2 * k] + b.view(-1, 1, 1) * out[..., 2 * k:]
-                     + ab(*B)[:, None, :])
-            elif h is None:
-                P0, P1, P2 = first
-                h = P0 + a.view(-1, 1, 1) * P1 + b.view(-1, 1, 1) * P2 + ab(*B)[:, None, :]
+            k = W[0].shape[0]
+            if h is None:
+                h = (coef @ first).reshape(C, len(X), k) + ab(B)[:, None, :]
+            elif i == last and k <= 16:
+                out = (h.reshape(-1, h.shape[-1]) @ torch.cat(W).T).reshape(C, -1, 3, k)
+                h = (out * coef[:, None, :, None]).sum(2) + ab(B)[:, None, :]
             else:
-                h = torch.baddbmm(ab(*B)[:, None, :], h, ab(*W).transpose(1, 2))  # (C, N, out)
+                h = torch.baddbmm(ab(B)[:, None, :], h, ab(W).transpose(1, 2))  # (C, N, out)
         elif isinstance(layer, nn.BatchNorm1d):
-            g, beta = parts[f"net.{i}.weight"], parts[f"net.{i}.bias"]
             norm = (h - layer.running_mean) / torch.sqrt(layer.running_var + layer.eps)
-            h = norm * ab(*g)[:, None, :] + ab(*beta)[:, None, :]
-        elif not isinstance(layer, nn.Dropout):  # dropout is the identity in eval mode
+            h = norm * ab(parts[f"net.{i}.weight"])[:, None, :] + ab(parts[f"net.{i}.bias"])[:, None, :]
+        elif isinstance(layer, nn.ReLU):
+            h = h.relu_()
+        elif not isinstance(layer, nn.Dropout):
             h = layer(h)
-    return h.reshape(C, len(X), -1)
+    return h
 
 
 def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | None = None):
@@ -176,8 +177,7 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
     fast = isinstance(model, MLP)
     if fast:
         parts = {n: (t0, t1, t2) for n, t0, t1, t2 in zip(_names(model), *(unflatten(model, v).values() for v in (center, d1, d2)))}
-        first_w = parts["net.0.weight"]
-        first = [X @ w.T for w in first_w]  # (N, width) each: shared by every grid point
+        first = torch.stack([(X @ w.T).reshape(-1) for w in parts["net.0.weight"]])  # (3, N * width), shared
     else:
         buffers = dict(model.named_buffers())
     losses, accs = [], []
