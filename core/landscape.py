@@ -147,13 +147,13 @@ def _mlp_chunk(model, parts, a, b, X, first):
         if isinstance(layer, nn.Linear):
             W, B = parts[f"net.{i}.weight"], parts[f"net.{i}.bias"]
             k = W[0].shape[0]
-            if h is None:
-                h = (coef @ first).reshape(C, len(X), k) + ab(B)[:, None, :]
+            if h is None:  # the bias is folded into ``first``
+                h = (coef @ first).reshape(C, len(X), k)
             elif i == last and k <= 16:
-                out = (h.reshape(-1, h.shape[-1]) @ torch.cat(W).T).reshape(C, -1, 3, k)
-                h = (out * coef[:, None, :, None]).sum(2) + ab(B)[:, None, :]
+                out = (h.reshape(-1, h.shape[-1]) @ torch.cat(W).T).reshape(C, -1, 3 * k)
+                h = torch.einsum("cnjk,cj->cnk", out.reshape(C, -1, 3, k), coef).add_(ab(B)[:, None, :])
             else:
-                h = torch.baddbmm(ab(B)[:, None, :], h, ab(W).transpose(1, 2))  # (C, N, out)
+                h = torch.bmm(h, ab(parts[f"net.{i}.weight_t"])).add_(ab(B)[:, None, :])  # (C, N, out)
         elif isinstance(layer, nn.BatchNorm1d):
             norm = (h - layer.running_mean) / torch.sqrt(layer.running_var + layer.eps)
             h = norm * ab(parts[f"net.{i}.weight"])[:, None, :] + ab(parts[f"net.{i}.bias"])[:, None, :]
@@ -177,7 +177,10 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
     fast = isinstance(model, MLP)
     if fast:
         parts = {n: (t0, t1, t2) for n, t0, t1, t2 in zip(_names(model), *(unflatten(model, v).values() for v in (center, d1, d2)))}
-        first = torch.stack([(X @ w.T).reshape(-1) for w in parts["net.0.weight"]])  # (3, N * width), shared
+        parts.update({f"{n[:-len('weight')]}weight_t": tuple(w.T.contiguous() for w in t) for n, t in list(parts.items())
+                      if n.endswith("weight") and t[0].dim() == 2})
+        # the first layer's pre-activations for W*, D1 and D2 (biases folded in): (3, N * width), shared
+        first = torch.stack([(X @ w.T + bias).reshape(-1) for w, bias in zip(parts["net.0.weight"], parts["net.0.bias"])])
     else:
         buffers = dict(model.named_buffers())
     losses, accs = [], []
