@@ -127,14 +127,24 @@ with net_tab:
     first = next(iter(records.values()))
     epoch = None
     if first["trajectory"] is not None:
+        clicked = ((st.session_state.get("ls_map") or {}).get("selection") or {}).get("epoch_pick")
+        if clicked and st.session_state.get("ls_last_pick") != clicked:  # a click on the path picks that epoch
+            st.session_state["ls_last_pick"] = clicked
+            st.session_state["ls_epoch"] = int(clicked[0]["epoch"])
         epoch = st.slider("Pick an epoch on model A's path (linked to the map, the boundary and the numbers)", 0,
                           len(first["trajectory"]) - 1, len(first["trajectory"]) - 1, key="ls_epoch")
     cols = st.columns(len(surfaces))
     for col, (name, s) in zip(cols, surfaces.items()):
         with col:
             nan = int(np.isnan(s.loss).sum())
-            col.altair_chart(lc.surface_map(s, metric, log, contour, f"Model {name}: {metric} on the plane",
-                                            epoch if name == next(iter(surfaces)) else None), width="stretch")
+            lead = name == next(iter(surfaces))
+            chart = lc.surface_map(s, metric, log, contour, f"Model {name}: {metric} on the plane" +
+                                   (" (click a point of the path)" if lead and s.trajectory is not None else ""),
+                                   epoch if lead else None)
+            if lead and s.trajectory is not None:
+                col.altair_chart(chart, width="stretch", on_select="rerun", key="ls_map")
+            else:
+                col.altair_chart(chart, width="stretch")
             finite = s.loss[np.isfinite(s.loss)]
             col.markdown(f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss); "
                          f"max on the plane {finite.max():.3g}." + (f" {nan} cells are NaN (shown blank)." if nan else ""))

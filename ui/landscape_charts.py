@@ -90,8 +90,10 @@ def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight:
         t = s.trajectory
         lo, hi = s.alphas[0], s.alphas[-1]
         df = pd.DataFrame({"epoch": np.arange(len(t)), "x": np.clip(t[:, 0], lo, hi), "y": np.clip(t[:, 1], lo, hi)})
-        layers.append(alt.Chart(df).mark_line(color="white", strokeWidth=2, point=alt.OverlayMarkDef(color="white", size=14))
-                      .encode(x="x:Q", y="y:Q", order="epoch:Q", tooltip=["epoch"]))
+        layers.append(alt.Chart(df).mark_line(color="white", strokeWidth=2).encode(x="x:Q", y="y:Q", order="epoch:Q"))
+        pick = alt.selection_point(name="epoch_pick", fields=["epoch"], on="click")  # click a point: that epoch
+        layers.append(alt.Chart(df).mark_circle(color="white", size=40, opacity=0.9).encode(
+            x="x:Q", y="y:Q", tooltip=["epoch"]).add_params(pick))
         if highlight is not None:
             layers.append(alt.Chart(df.iloc[[highlight]]).mark_point(size=260, color="#E4572E", filled=True, shape="diamond")
                           .encode(x="x:Q", y="y:Q", tooltip=["epoch"]))
