@@ -160,6 +160,9 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     loss_name = c.loss or ("mse" if dataset.task == "regression" else "cross_entropy")
     criterion = loss_fn(loss_name, dataset.task)
     device = resolve_device(c.device)
+    if min(c.batch_size, len(dataset.X_train)) < 2 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
+        raise ConfigError("Batch norm normalises over the batch, so it needs batches of at least 2 samples; "
+                          "raise the batch size or turn batch norm off.")
     torch.manual_seed(c.seed)
     gen = torch.Generator().manual_seed(c.seed)
     model.to(device).train()

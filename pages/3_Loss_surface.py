@@ -146,8 +146,9 @@ with net_tab:
             else:
                 col.altair_chart(chart, width="stretch")
             finite = s.loss[np.isfinite(s.loss)]
-            col.markdown(f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss); "
-                         f"max on the plane {finite.max():.3g}." + (f" {nan} cells are NaN (shown blank)." if nan else ""))
+            top = f"max on the plane {finite.max():.3g}." if len(finite) else "the loss is not finite anywhere on this plane: try a smaller span."
+            col.markdown(f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss); {top}" +
+                         (f" {nan} cells are NaN (shown blank)." if nan else ""))
             if s.explained_variance is not None:
                 col.markdown(f"PCA directions explain **{s.explained_variance[0]:.1%} + {s.explained_variance[1]:.1%} = "
                              f"{s.explained_variance.sum():.1%}** of the trajectory's variance.")

@@ -112,3 +112,9 @@ def test_cuda_request_without_gpu_is_clear():
         pytest.skip("this machine has a GPU")
     with pytest.raises(ConfigError, match="no CUDA GPU"):
         _fit(device="cuda", epochs=1)
+
+
+def test_batch_norm_with_batches_of_one_is_refused():
+    ds = data.load("moons", n_samples=60)
+    with pytest.raises(ConfigError, match="at least 2"):
+        train.fit(models.build("mlp", batch_norm=True), ds, batch_size=1, epochs=1)
