@@ -8,12 +8,15 @@ L1 and L2 penalties, dropout (Srivastava et al. 2014), early stopping, batch nor
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from core import models
+from core.batched_variants import train_together
 from core.data import Dataset
 from core.errors import ConfigError
 from core.export import to_onnx
@@ -65,43 +68,70 @@ def _options(remedies: dict) -> tuple[dict, dict]:
     return model, train
 
 
+def _variant(name: str, remedies: dict, model, history: dict, best_epoch: int, stopped: bool, export: bool) -> Variant:
+    """Metrics of the weights a variant ends with (for early stopping: its best epoch), and its ONNX file."""
+    w = torch.cat([p.detach().reshape(-1) for p in penalized_weights(model)]).numpy()
+    b = best_epoch - 1
+    metrics = {
+        "train_accuracy": history["train_acc"][b], "val_accuracy": history["val_acc"][b],
+        "train_loss": history["train_loss"][b], "val_loss": history["val_loss"][b],
+        "accuracy_gap": history["train_acc"][b] - history["val_acc"][b],
+        "loss_gap": history["val_loss"][b] - history["train_loss"][b],
+        "weight_norm": float(np.linalg.norm(w)), "near_zero": float(np.mean(np.abs(w) < NEAR_ZERO)),
+        "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "stopped_early": stopped,
+    }
+    onnx = b""
+    if export:
+        with tempfile.TemporaryDirectory() as d:
+            onnx = Path(to_onnx(model, Path(d) / "v.onnx")).read_bytes()
+    return Variant(name, dict(remedies), history, w, metrics, onnx)
+
+
 def train_variant(dataset: Dataset, name: str, remedies: dict, widths=(128, 128), epochs: int = 300, lr: float = 0.01,
                   batch_size: int = 32, seed: int = 0, device: str = "auto", on_epoch=None, export: bool = True) -> Variant:
+    """One variant with the general trainer (core.train.fit): the path for batch norm."""
     model_opts, train_opts = _options(remedies)
     torch.manual_seed(seed)
     model = models.build("mlp", in_features=dataset.n_features, widths=tuple(widths), out_features=dataset.n_classes,
                          **model_opts)
     h = fit(model, dataset, on_epoch=on_epoch, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device,
             record_trajectory=False, **train_opts)
-    w = torch.cat([p.detach().reshape(-1) for p in penalized_weights(model)]).numpy()
-    b = h.best_epoch - 1  # the epoch whose weights the model holds
-    metrics = {
-        "train_accuracy": h.train_acc[b], "val_accuracy": h.val_acc[b], "train_loss": h.train_loss[b], "val_loss": h.val_loss[b],
-        "accuracy_gap": h.train_acc[b] - h.val_acc[b], "loss_gap": h.val_loss[b] - h.train_loss[b],
-        "weight_norm": float(np.linalg.norm(w)), "near_zero": float(np.mean(np.abs(w) < NEAR_ZERO)),
-        "epochs_run": h.epochs, "best_epoch": h.best_epoch, "stopped_early": h.stopped_early,
-    }
-    onnx = b""
-    if export:
-        import tempfile
-        from pathlib import Path
-        with tempfile.TemporaryDirectory() as d:
-            onnx = Path(to_onnx(model, Path(d) / "v.onnx")).read_bytes()
     hist = {"train_loss": h.train_loss, "val_loss": h.val_loss, "train_acc": h.train_acc, "val_acc": h.val_acc}
-    return Variant(name, dict(remedies), hist, w, metrics, onnx)
+    return _variant(name, remedies, model, hist, h.best_epoch, h.stopped_early, export)
+
+
+def _train_batched(dataset: Dataset, named: dict, on_epoch=None, export: bool = True, widths=(128, 128), **config) -> dict:
+    settings = []
+    for remedies in named.values():
+        model_opts, train_opts = _options(remedies)
+        settings.append({**train_opts, "dropout": model_opts.get("dropout", 0.0)})
+    results = train_together(dataset, settings, widths=widths, on_epoch=on_epoch, **config)
+    return {name: _variant(name, remedies, r["model"], r["history"], r["best_epoch"], r["stopped_early"], export)
+            for (name, remedies), r in zip(named.items(), results)}
 
 
 def run_variants(dataset: Dataset, variants: dict, on_progress=None, **config) -> dict:
-    """Train each {name: {remedy: strength}} (an empty dict is the unregularized baseline)."""
+    """Train each {name: {remedy: strength}} (an empty dict is the unregularized baseline).
+
+    Variants without batch norm train together in one batched loop (core.batched_variants);
+    batch-norm variants change the architecture and train one by one with core.train.fit."""
     if not variants:
         raise ConfigError("Pick at least one variant to train.")
     if len(variants) > MAX_VARIANTS:
         raise ConfigError(f"At most {MAX_VARIANTS} variants at once, got {len(variants)}.")
+    for remedies in variants.values():
+        _options(remedies)  # validate everything before any training
+    together = {n: r for n, r in variants.items() if "batch_norm" not in r}
+    alone = [n for n in variants if n not in together]
+    parts = len(alone) + (1 if together else 0)
     out = {}
-    for i, (name, remedies) in enumerate(variants.items()):
-        cb = (lambda e, i=i, name=name: on_progress(i, len(variants), name, e)) if on_progress else None
-        out[name] = train_variant(dataset, name, remedies, on_epoch=cb, **config)
-    return out
+    if together:
+        cb = (lambda e: on_progress(0, parts, f"{len(together)} variants together", e)) if on_progress else None
+        out.update(_train_batched(dataset, together, on_epoch=cb, **config))
+    for i, name in enumerate(alone, start=1 if together else 0):
+        cb = (lambda e, i=i, name=name: on_progress(i, parts, name, e)) if on_progress else None
+        out[name] = train_variant(dataset, name, variants[name], on_epoch=cb, **config)
+    return {n: out[n] for n in variants}
 
 
 def sweep_values(low: float, high: float, points: int, log: bool = True) -> np.ndarray:
@@ -113,14 +143,14 @@ def sweep_values(low: float, high: float, points: int, log: bool = True) -> np.n
 
 
 def sweep(dataset: Dataset, remedy: str, values, on_progress=None, **config) -> list[dict]:
-    """One remedy at each strength: validation accuracy and gaps against strength."""
-    rows = []
-    for i, v in enumerate(values):
-        v = int(round(v)) if remedy == "early_stopping" else float(v)
-        cb = (lambda e, i=i: on_progress(i, len(values), e)) if on_progress else None
-        var = train_variant(dataset, f"{remedy}={v:g}", {remedy: v}, on_epoch=cb, export=False, **config)
-        rows.append({"strength": v, **var.metrics})
-    return rows
+    """One remedy at each strength, all strengths trained together: validation accuracy and gaps."""
+    if remedy == "batch_norm":
+        raise ConfigError("Batch norm is on or off: it has no strength to sweep.")
+    values = [int(round(v)) if remedy == "early_stopping" else float(v) for v in values]
+    named = {f"{remedy}={v:g}": {remedy: v} for v in values}
+    cb = (lambda e: on_progress(0, 1, e)) if on_progress else None
+    result = _train_batched(dataset, named, on_epoch=cb, export=False, **config)
+    return [{"strength": v, **result[n].metrics} for v, n in zip(values, named)]
 
 
 def rank(variants: dict) -> list[dict]:

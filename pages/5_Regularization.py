@@ -25,7 +25,8 @@ if name != "digits":
 seed = int(st.sidebar.number_input("Seed", 0, 9999, 0, key="rg_seed"))
 widths = (128, 128)
 epochs = int(st.sidebar.number_input("Epochs (10 to 1000)", 10, 1000, 300 if name != "digits" else 60, key="rg_epochs"))
-st.sidebar.caption(f"Network: MLP with hidden layers {widths}, ReLU, Adam, learning rate 0.01, batch 32.")
+st.sidebar.caption(f"Network: MLP with hidden layers {widths}, ReLU, Adam, learning rate 0.01, batch 32. Variants "
+                   "without batch norm train together in one batched loop (stacked weights), on the GPU when there is one.")
 try:
     ds = data.load(name, seed=seed, **opts)
 except CoreError as e:

@@ -8,13 +8,15 @@ from core.errors import ConfigError
 CFG = {"widths": (64, 64), "epochs": 150, "lr": 0.01, "device": "cpu"}
 
 
+VARIANTS = {"none": {}, "l1": {"l1": 1e-3}, "l2": {"l2": 1e-2}, "dropout": {"dropout": 0.3},
+            "early_stopping": {"early_stopping": 10}, "batch_norm": {"batch_norm": 1},
+            "augmentation": {"augmentation": 0.2}}
+
+
 @pytest.fixture(scope="module")
 def overfit():
     ds = data.load("moons", n_samples=80, noise=0.35)
-    variants = {"none": {}, "l1": {"l1": 1e-3}, "l2": {"l2": 1e-2}, "dropout": {"dropout": 0.3},
-                "early_stopping": {"early_stopping": 10}, "batch_norm": {"batch_norm": 1},
-                "augmentation": {"augmentation": 0.2}}
-    return ds, reg.run_variants(ds, variants, **CFG)
+    return ds, reg.run_variants(ds, VARIANTS, **CFG)
 
 
 def test_l1_zeroes_weights_and_l2_shrinks_them(overfit):
@@ -39,8 +41,8 @@ def test_some_remedy_narrows_the_gap(overfit):
 
 def test_same_seed_same_result_and_same_initial_weights(overfit):
     ds, v = overfit
-    again = reg.train_variant(ds, "l2", {"l2": 1e-2}, export=False, **CFG)
-    assert again.history == v["l2"].history
+    again = reg.run_variants(ds, VARIANTS, **CFG)
+    assert all(again[n].history == v[n].history for n in VARIANTS)
     firsts = []
     for opts in ({}, {"dropout": 0.3}, {"batch_norm": True}):
         torch.manual_seed(0)
@@ -67,3 +69,14 @@ def test_sweep_and_limits():
         reg.train_variant(ds, "x", {"dropout": 1.5})
     with pytest.raises(ConfigError, match="at least one"):
         reg.run_variants(ds, {})
+
+
+@pytest.mark.parametrize("remedies", [{}, {"l1": 1e-3}, {"l2": 1e-2}])
+def test_batched_training_equals_one_at_a_time(remedies):
+    """Stacked weights + one Adam == K separate trainings (the deterministic remedies, 10 epochs)."""
+    ds = data.load("moons", n_samples=80, noise=0.35)
+    cfg = {**CFG, "epochs": 10}
+    alone = reg.train_variant(ds, "x", remedies, export=False, **cfg)
+    together = reg.run_variants(ds, {"other": {"l2": 0.1}, "x": remedies}, **cfg)["x"]
+    np.testing.assert_allclose(together.history["train_loss"], alone.history["train_loss"], rtol=1e-4)
+    np.testing.assert_allclose(together.weights, alone.weights, atol=1e-4)
