@@ -112,7 +112,12 @@ def minilm_view():
     if cut[0]:
         st.warning(f"The text was truncated to {minilm.MAX_TOKENS} word pieces ({minilm.MAX_CHARS:,} characters at most).")
     out = minilm.run(sess, inputs)
-    pieces = ua.labels(tok.convert_ids_to_tokens(inputs["input_ids"][0]))
+    raw_pieces = tok.convert_ids_to_tokens(inputs["input_ids"][0])
+    pieces = ua.labels(raw_pieces)
+    unknown = raw_pieces.count(tok.unk_token)
+    if unknown:
+        st.info(f"{unknown} piece(s) of the text are outside the model's 30,522-word-piece vocabulary and are read as "
+                f"{tok.unk_token}.")
     att = out["attention"][0]
     st.caption(f"{len(pieces)} word pieces, [CLS] and [SEP] included · 6 layers × 12 heads · provider `{sess.provider}`")
     c1, c2 = st.columns(2)

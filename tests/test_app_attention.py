@@ -20,5 +20,7 @@ def test_attention_bad_input_and_ablation():
     assert any("vocabulary" in e.value for e in at.error)
     at.text_area(key="bert_text").input("   ").run()
     assert any("empty" in e.value for e in at.error)
+    at.text_area(key="bert_text").input("snow ☃ man 𓀀").run()
+    assert not at.exception and any("[UNK]" in i.value for i in at.info)
     at.text_area(key="bert_text").input("word " * 3000).run()
     assert not at.exception and any("truncated" in w.value for w in at.warning)
