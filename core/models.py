@@ -212,3 +212,15 @@ def describe(model: nn.Module) -> str:
     sizes = "-".join(str(s) for s in (c.in_features, *c.widths, c.out_features))
     extra = [c.activation] + ([f"dropout {c.dropout:g}"] if c.dropout else []) + (["batch norm"] if c.batch_norm else [])
     return f"MLP {sizes} ({', '.join(extra)})"
+
+
+def snapshot(model: nn.Module) -> dict:
+    """A model as plain data (its config and NumPy weights): safe to cache, pickle and rebuild."""
+    return {"config": config_dict(model), "state": {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}}
+
+
+def restore(snap: dict) -> nn.Module:
+    """The model of a snapshot, in eval mode."""
+    model = from_config(snap["config"])
+    model.load_state_dict({k: torch.as_tensor(v) for k, v in snap["state"].items()})
+    return model.eval()

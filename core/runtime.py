@@ -34,7 +34,6 @@ def cuda_works() -> bool:
     """
     if CUDA not in available_providers():
         return False
-    import onnx
     from onnx import TensorProto, helper
 
     graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "probe",

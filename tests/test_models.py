@@ -73,3 +73,10 @@ def test_sinusoidal_encoding_closed_form():
 def test_bad_model_input(call, words):
     with pytest.raises(ModelError, match=words):
         call()
+
+
+def test_snapshot_restores_the_same_function():
+    torch.manual_seed(0)
+    m = models.build("mlp", widths=(8,), batch_norm=True).eval()
+    x = torch.randn(5, 2)
+    np.testing.assert_array_equal(models.restore(models.snapshot(m))(x).detach().numpy(), m(x).detach().numpy())

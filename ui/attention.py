@@ -104,13 +104,10 @@ def train_toy(task: str, n_layers: int, n_heads: int, epochs: int):
         path = minilm.CACHE / "toy" / (hashlib.sha1(key.encode()).hexdigest()[:12] + ".onnx")
         export.to_onnx(model, path)
         store.clear()
-        store[key] = {"path": str(path), "config": models.config_dict(model),
-                      "state": {k: v.numpy().copy() for k, v in model.state_dict().items()},
+        store[key] = {"path": str(path), **models.snapshot(model),
                       "val_acc": hist.val_acc[-1], "device": hist.device, "seconds": hist.seconds}
     rec = store[key]
-    model = models.from_config(rec["config"])
-    model.load_state_dict({k: torch.as_tensor(v) for k, v in rec["state"].items()})
-    return rec, runtime.session(rec["path"]), model.eval()
+    return rec, runtime.session(rec["path"]), models.restore(rec)
 
 
 @st.cache_resource(show_spinner=False)

@@ -30,8 +30,7 @@ def train_pair(dataset: str, seed: int, epochs: int, settings: dict) -> dict:
         def on_epoch(e, k=k):
             bar.progress((k + e["epoch"] / e["epochs"]) / len(settings), text=f"Model {name}: epoch {e['epoch']} of {e['epochs']}")
         h = fit(m, ds, on_epoch=on_epoch, epochs=epochs, lr=0.01, seed=seed, device="auto", **s)
-        out[name] = {"config": models.config_dict(m), "state": {n: v.numpy().copy() for n, v in m.state_dict().items()},
-                     "trajectory": h.trajectory, "train_loss": h.train_loss, "val_acc": h.val_acc, "val_loss": h.val_loss}
+        out[name] = {**models.snapshot(m), "trajectory": h.trajectory, "train_loss": h.train_loss, "val_acc": h.val_acc, "val_loss": h.val_loss}
     bar.empty()
     store.clear()  # keep one pair per session: sessions share a small hosted machine
     store[key] = {"dataset": (dataset, seed), "models": out}
@@ -41,14 +40,11 @@ def train_pair(dataset: str, seed: int, epochs: int, settings: dict) -> dict:
 def zoo_model(name: str) -> dict:
     e = zoo.entry(name)
     m = zoo.load_model(e)
-    return {"config": models.config_dict(m), "state": {n: v.numpy().copy() for n, v in m.state_dict().items()},
-            "trajectory": None, "dataset": e["dataset"]}
+    return {**models.snapshot(m), "trajectory": None, "dataset": e["dataset"]}
 
 
 def rebuild(record: dict):
-    m = models.from_config(record["config"])
-    m.load_state_dict({k: torch.as_tensor(v) for k, v in record["state"].items()})
-    return m.eval()
+    return models.restore(record)
 
 
 @st.cache_data(show_spinner="Computing the surface...", max_entries=16)

@@ -149,15 +149,12 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
                         "val_acc": hist.val_acc, "grad_norm": hist.grad_norm},
             "train_config": hist.config, "best_epoch": hist.best_epoch, "stopped_early": hist.stopped_early,
             "epochs_run": hist.epochs, "device": hist.device, "seconds": time.perf_counter() - start,
-            "train_seconds": hist.seconds, "model_config": models.config_dict(model),
-            "state": {k: v.numpy().copy() for k, v in model.state_dict().items()}}
+            "train_seconds": hist.seconds, **models.snapshot(model)}
 
 
 def rebuild(result: dict):
     """The trained model from a stored result (plain data), ready to evaluate or export."""
-    model = models.from_config(result["model_config"])
-    model.load_state_dict({k: torch.as_tensor(v) for k, v in result["state"].items()})
-    return model.eval()
+    return models.restore(result)
 
 
 def settings_key(*parts) -> str:
