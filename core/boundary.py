@@ -6,7 +6,6 @@ The grid is kept to a few thousand points so the chart renders fast.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 MAX_RESOLUTION = 80  # 80 x 80 = 6,400 cells at most
 
@@ -27,11 +26,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def torch_logits(model):
-    def run(points):
-        model.eval()
-        with torch.no_grad():
-            return model(torch.as_tensor(points)).numpy()
-    return run
+    """Logits through the PyTorch model (any device; its train/eval mode is left as it was)."""
+    from core.train import predict
+    return lambda points: predict(model, points)
 
 
 def session_logits(sess):

@@ -236,6 +236,11 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
 
 @torch.no_grad()
 def predict(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    """Raw outputs (logits, or regression values) of a CPU model in eval mode, as NumPy."""
+    """Raw outputs (logits, or regression values) in eval mode, as NumPy, on whatever device the
+    model is on. The model's train/eval mode is restored, so this is safe to call mid-training."""
+    was_training = model.training
     model.eval()
-    return model(torch.as_tensor(X)).numpy()
+    device = next(model.parameters()).device
+    out = model(torch.as_tensor(X, device=device)).cpu().numpy()
+    model.train(was_training)
+    return out

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import boundary, bundle, metrics
 from core.errors import CoreError, DivergenceError
+from core.train import predict
 from ui import charts, playground as pg
 from ui.formulas import LOSS, LOSS_NOTE, OPTIMIZER, OPTIMIZER_NAMES, PENALTY
 
@@ -126,7 +127,7 @@ if st.button("Export to ONNX", key="pg_export_btn"):
         onnx_bytes = bundle.onnx_bytes(model)
         sess = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
         ort_out = sess.run(None, {"input": ds.X_val})[0]
-        torch_out = pg.predict_np(model, ds.X_val)
+        torch_out = predict(model, ds.X_val)
         st.session_state["pg_export"] = {
             "key": key, "onnx": onnx_bytes, "parity": float(np.max(np.abs(ort_out - torch_out))),
             "bundle": bundle.make_bundle(model, ds, stored["train_config"], report)}

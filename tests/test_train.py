@@ -118,3 +118,17 @@ def test_batch_norm_with_batches_of_one_is_refused():
     ds = data.load("moons", n_samples=60)
     with pytest.raises(ConfigError, match="at least 2"):
         train.fit(models.build("mlp", batch_norm=True), ds, batch_size=1, epochs=1)
+
+
+def test_reading_the_model_during_training_does_not_change_training():
+    """The playground draws the boundary from on_epoch; that must not leave dropout switched off."""
+    from core import boundary
+    ds = data.load("moons", n_samples=200)
+
+    def run(cb):
+        torch.manual_seed(0)
+        m = models.build("mlp", widths=(16,), dropout=0.5)
+        return train.fit(m, ds, epochs=4, on_epoch=cb).train_loss
+    quiet = run(None)
+    watched = run(lambda e: boundary.decision_boundary(boundary.torch_logits(e["model"]), ds.X_train, 10))
+    assert watched == quiet

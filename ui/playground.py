@@ -167,7 +167,3 @@ def regression_line(model, ds: data.Dataset):
         ys = model(torch.as_tensor(xs[:, None])).numpy().ravel()
     return xs, ys
 
-
-def predict_np(model, X: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return model(torch.as_tensor(X)).numpy()
