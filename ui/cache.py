@@ -53,3 +53,19 @@ def file_bytes(path: str, mtime: float) -> bytes:
 def read_bytes(path) -> bytes:
     path = os.fspath(path)
     return file_bytes(path, os.stat(path).st_mtime)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def zoo_dataset(name: str, seed: int, options_json: str):
+    """A zoo model's dataset, generated once rather than on every rerun."""
+    import json
+
+    from core import data
+    return data.load(name, seed=seed, **json.loads(options_json))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def operator_graph(path: str, mtime: float) -> tuple[str, dict]:
+    """(DOT drawing, operator counts) of an ONNX file, read once per file version."""
+    from core import graph
+    return graph.onnx_dot(path), graph.operator_counts(path)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import graph, zoo
+from core import zoo
 from core.boundary import softmax
 from core.errors import CoreError
 from ui import cache
@@ -59,9 +61,10 @@ def card(e: dict, int8: dict) -> None:
             col.download_button(f"Download {label}", cache.read_bytes(path), name, "application/octet-stream",
                                 key=f"dl_{name}")
         with st.expander("Operator graph (from the ONNX file)"):
-            path = str(zoo.EXPORTED / e["file"])
-            st.caption(", ".join(f"{op} x{n}" for op, n in graph.operator_counts(path).items()))
-            st.graphviz_chart(graph.onnx_dot(path))
+            path = zoo.EXPORTED / e["file"]
+            dot, counts = cache.operator_graph(str(path), path.stat().st_mtime)
+            st.caption(", ".join(f"{op} x{n}" for op, n in counts.items()))
+            st.graphviz_chart(dot)
         try_it(e, int8)
 
 
@@ -86,7 +89,8 @@ def _input_for(e: dict, ds, key: str):
 def try_it(e: dict, int8: dict) -> None:
     with st.expander("Try it: run through onnxruntime"):
         key = f"try_{e['family']}"
-        ds = zoo.dataset_of(e)
+        d = e["dataset"]
+        ds = cache.zoo_dataset(d["name"], d["seed"], json.dumps(d["options"], sort_keys=True))
         if e["task"] != "sequence":
             st.caption("Inputs are standardized features (mean 0, standard deviation 1 over the training split).")
         try:
