@@ -127,9 +127,22 @@ def _chunk_size(n_points: int, widest: int, budget_floats: float = 2e6) -> int:
     return int(max(1, min(4096, budget_floats // max(1, n_points * widest))))
 
 
-def _vmap_chunk(model, buffers, center, d1, d2, a, b, X):
-    thetas = center[None] + a[:, None] * d1[None] + b[:, None] * d2[None]  # (C, P), one chunk only
+def _vmap_forward(model, thetas: torch.Tensor, X) -> torch.Tensor:
+    """Outputs (C, N, ...) of the model under each row of thetas (C, P) as its parameters."""
+    buffers = dict(model.named_buffers())
     return vmap(lambda params: functional_call(model, (params, buffers), (X,)))(unflatten(model, thetas))
+
+
+def _score(outputs, y, task: str):
+    """(loss, accuracy) over an iterable of chunk outputs (C, N, ...); accuracy NaN for regression."""
+    crit, losses, accs = _criterion(task), [], []
+    with torch.no_grad():
+        for out in outputs:
+            losses.append(crit(out, y))
+            if task != "regression":
+                accs.append(_accuracy(out, y))
+    loss = torch.cat(losses)
+    return loss, (torch.cat(accs) if accs else torch.full_like(loss, float("nan")))
 
 
 def _mlp_chunk(model, parts, a, b, X, first):
@@ -172,7 +185,6 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
     from core.models import MLP
 
     model.eval()
-    crit = _criterion(task)
     chunk = chunk or _chunk_size(len(X), max(p.shape[0] for p in model.parameters()))
     fast = isinstance(model, MLP)
     if fast:
@@ -181,36 +193,22 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
                       if n.endswith("weight") and t[0].dim() == 2})
         # the first layer's pre-activations for W*, D1 and D2 (biases folded in): (3, N * width), shared
         first = torch.stack([(X @ w.T + bias).reshape(-1) for w, bias in zip(parts["net.0.weight"], parts["net.0.bias"])])
-    else:
-        buffers = dict(model.named_buffers())
-    losses, accs = [], []
-    with torch.no_grad():
+
+    def outputs():
         for i in range(0, len(a), chunk):
-            ac, bc = a[i: i + chunk], b[i: i + chunk]
-            out = _mlp_chunk(model, parts, ac, bc, X, first) if fast else _vmap_chunk(model, buffers, center, d1, d2, ac, bc, X)
-            losses.append(crit(out, y))
-            if task != "regression":
-                accs.append(_accuracy(out, y))
-    loss = torch.cat(losses)
-    acc = torch.cat(accs) if accs else torch.full_like(loss, float("nan"))
-    return loss, acc
+            ac, bc = a[i: i + chunk, None], b[i: i + chunk, None]
+            if fast:
+                yield _mlp_chunk(model, parts, ac[:, 0], bc[:, 0], X, first)
+            else:  # the chunk's parameter rows only: the whole grid never sits in memory at once
+                yield _vmap_forward(model, center[None] + ac * d1[None] + bc * d2[None], X)
+    return _score(outputs(), y, task)
 
 
 def evaluate_grid(model, thetas: torch.Tensor, X, y, task: str, chunk: int | None = None):
     """(loss, accuracy) for arbitrary parameter rows thetas (G, P), through vmap in chunks."""
     model.eval()
-    buffers = dict(model.named_buffers())
-    crit = _criterion(task)
     chunk = chunk or _chunk_size(len(X), max(p.shape[0] for p in model.parameters()))
-    losses, accs = [], []
-    with torch.no_grad():
-        for i in range(0, len(thetas), chunk):
-            out = vmap(lambda p: functional_call(model, (p, buffers), (X,)))(unflatten(model, thetas[i: i + chunk]))
-            losses.append(crit(out, y))
-            if task != "regression":
-                accs.append(_accuracy(out, y))
-    loss = torch.cat(losses)
-    return loss, (torch.cat(accs) if accs else torch.full_like(loss, float("nan")))
+    return _score((_vmap_forward(model, thetas[i: i + chunk], X) for i in range(0, len(thetas), chunk)), y, task)
 
 
 def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor, task: str):
