@@ -61,10 +61,15 @@ def main():
     fast = timed(lambda: landscape.evaluate_plane(model, c, d1, d2, a, b, X, y, "classification"))
     full = c[None] + a[:, None] * d1[None] + b[:, None] * d2[None]
     vm = timed(lambda: landscape.evaluate_grid(model, full, X, y, "classification"), 1)
-    print(f"device {dev}, grid {R}x{R} = {R * R:,} points, 2,000 samples, {models.n_parameters(model):,} parameters")
+    whole = timed(lambda: landscape.surface(model, ds, "filter", resolution=R, device=str(dev), max_points=2000), 1)
+    goal = 100 if dev.type == "cuda" else 2
+    print(f"device {dev}, threads {torch.get_num_threads()}, grid {R}x{R} = {R * R:,} points, 2,000 samples, "
+          f"{models.n_parameters(model):,} parameters; loss and accuracy at every point")
     print(f"per-point loop (scaled from {n} points): {loop:8.3f} s")
     print(f"vmap over functional_call, chunked:      {vm:8.3f} s   {loop / vm:6.1f}x the loop")
-    print(f"surface() path (affine MLP, chunked):    {fast:8.3f} s   {loop / fast:6.1f}x the loop")
+    print(f"surface() path (affine MLP, chunked):    {fast:8.3f} s   {loop / fast:6.1f}x the loop  (goal: {goal}x)")
+    print(f"surface() end to end, {R}x{R}, filter directions, training loss + validation accuracy "
+          f"({len(ds.X_val)} points): {whole:.3f} s")
 
 
 if __name__ == "__main__":

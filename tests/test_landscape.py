@@ -56,6 +56,53 @@ def test_batched_equals_loop_for_every_method(trained):
     np.testing.assert_array_equal(fast_acc.numpy(), loop_acc.numpy())
 
 
+@pytest.mark.parametrize("kind", ["tanh-dropout", "sigmoid-3-layers", "regression", "digits"])
+def test_fast_path_equals_loop_across_mlps(kind):
+    """Feature-major batched path vs one forward pass per point, for other activations, dropout,
+    regression and ten classes, with blocks and chunks that do not divide the grid."""
+    torch.manual_seed(1)
+    if kind == "regression":
+        ds, m = data.load("linear", n_samples=200), models.build("mlp", in_features=1, widths=(8,), out_features=1)
+    elif kind == "digits":
+        ds, m = data.load("digits"), models.build("mlp", in_features=64, widths=(32,), out_features=10)
+    elif kind == "tanh-dropout":
+        ds, m = data.load("circles", n_samples=200), models.build("mlp", widths=(12, 12), activation="tanh", dropout=0.3)
+    else:
+        ds, m = data.load("xor", n_samples=200), models.build("mlp", widths=(6, 6, 6), activation="sigmoid")
+    X, y = torch.as_tensor(ds.X_train[:150]), torch.as_tensor(ds.y_train[:150])
+    c, (d1, d2) = L.flat(m), L.random_directions(m, "filter", 2)
+    a, b = torch.linspace(-2, 2, 9), torch.linspace(1, -1, 9)
+    thetas = c[None] + a[:, None] * d1[None] + b[:, None] * d2[None]
+    loop, loop_acc = L.evaluate_loop(m, thetas, X, y, ds.task)
+    for chunk, budget in [(2, 1.0), (4, 2e6), (9, 2e6)]:  # budget 1.0: a block per chunk, the last one short
+        fast, fast_acc = L._score(L._mlp_outputs(m, c, d1, d2, a, b, X, chunk, budget), y, ds.task)
+        np.testing.assert_allclose(fast.numpy(), loop.numpy(), rtol=1e-5)
+        np.testing.assert_array_equal(fast_acc.numpy(), loop_acc.numpy())
+
+
+def test_split_scores_loss_and_accuracy_on_their_own_samples(trained):
+    m, ds, _ = trained
+    Xt, yt, Xv, yv = (torch.as_tensor(v) for v in (ds.X_train, ds.y_train, ds.X_val, ds.y_val))
+    c, (d1, d2) = L.flat(m), L.random_directions(m, "filter", 0)
+    a, b = torch.linspace(-1, 1, 5), torch.linspace(0.5, -0.5, 5)
+    loss, _ = L.evaluate_plane(m, c, d1, d2, a, b, Xt, yt, "classification")
+    _, acc = L.evaluate_plane(m, c, d1, d2, a, b, Xv, yv, "classification")
+    both = L.evaluate_plane(m, c, d1, d2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), "classification", split=len(Xt))
+    np.testing.assert_allclose(both[0].numpy(), loss.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(both[1].numpy(), acc.numpy())
+
+
+def test_accuracy_follows_argmax_ties_and_is_missing_where_outputs_are_not_finite():
+    out = torch.tensor([[[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 1.0, 3.0]],
+                        [[0.0, float("nan"), 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+    y = torch.tensor([0, 1, 0])
+    np.testing.assert_array_equal(L._accuracy(out, y).numpy(), [1.0, np.nan])
+    ref = (out[0].argmax(-1) == y).float().mean()
+    assert L._accuracy(out[:1], y)[0] == ref
+    fm = out.transpose(1, 2).contiguous().transpose(1, 2)  # the same values, feature-major in memory
+    np.testing.assert_array_equal(L._accuracy(fm, y).numpy(), [1.0, np.nan])
+
+
 def test_transformer_goes_through_vmap():
     ds = data.load("reverse", n_samples=60)
     torch.manual_seed(0)
