@@ -97,6 +97,14 @@ def pca_directions(trajectory: np.ndarray):
     return [torch.as_tensor(c, dtype=torch.float32) for c in pca.components_], pca.explained_variance_ratio_
 
 
+def path_span(trajectory: np.ndarray, margin: float = 1.1) -> float:
+    """The span that shows the whole training path on its PCA plane: the largest |coordinate| of
+    the projected path, times ``margin``. The surface's PCA directions and projection are the same."""
+    (d1, d2), _ = pca_directions(trajectory)
+    coords, _ = project(trajectory, d1, d2)
+    return float(np.abs(coords).max() * margin)
+
+
 def project(trajectory: np.ndarray, d1: torch.Tensor, d2: torch.Tensor):
     """Coordinates of each (theta_i - theta_final) in the plane (least squares), and the relative
     distance between the start point and its projection."""

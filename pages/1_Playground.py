@@ -47,7 +47,8 @@ if st.button("Train", type="primary", key="pg_train"):
     try:
         with left:
             result = pg.run_training(ds, model_opts, train_opts, data_desc.get("seed", 0))
-        st.session_state["pg_result"] = stored = {"key": key, **result}
+        # the dataset travels with the result: the loss surface page studies this very model on this data
+        st.session_state["pg_result"] = stored = {"key": key, **result, "dataset": ds, "data_desc": data_desc}
         st.session_state.pop("pg_export", None)
     except DivergenceError as e:
         st.session_state.pop("pg_result", None)

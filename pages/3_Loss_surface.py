@@ -5,9 +5,9 @@ import json
 import numpy as np
 import streamlit as st
 
-from core import boundary, data, landscape, toy_surfaces as toys
+from core import boundary, data, landscape, models, toy_surfaces as toys
 from core.errors import CoreError
-from ui import charts, landscape as ui_ls, landscape_charts as lc
+from ui import charts, landscape as ui_ls, landscape_charts as lc, playground as ui_pg
 from ui.formulas import OPTIMIZER, OPTIMIZER_NAMES
 
 st.set_page_config(page_title="Loss surface", page_icon="⛰️", layout="wide")
@@ -68,7 +68,8 @@ with toy_tab:
             st.latex(r"\text{%s:}\quad %s" % (OPTIMIZER_NAMES[o], OPTIMIZER[o]))
 
 with net_tab:
-    source = st.radio("Model", ["Train two models here and compare", "A zoo model"], horizontal=True, key="ls_source")
+    source = st.radio("Model", ["Train two models here and compare", "The model trained on the Playground", "A zoo model"],
+                      horizontal=True, key="ls_source")
     c = st.columns(5)
     method = c[0].selectbox("Directions", list(landscape.METHODS), key="ls_method", format_func={
         "filter": "random, filter-normalized", "layer": "random, layer-normalized", "none": "random, not normalized",
@@ -77,9 +78,11 @@ with net_tab:
     span = c[2].number_input(f"Span ± (above 0, at most {landscape.MAX_SPAN:g})", 0.0, 1000.0, 1.0, 0.25, key="ls_span")
     seed = int(c[3].number_input("Direction seed", 0, 9999, 0, key="ls_seed"))
     metric = c[4].radio("Map", ["loss", "accuracy"], key="ls_metric", format_func={"loss": "training loss", "accuracy": "validation accuracy"}.get)
-    v1, v2 = st.columns(2)
+    v1, v2, v3 = st.columns(3)
     contour = v1.toggle("Contour levels (off: smooth heatmap)", True, key="ls_contour")
     log = v2.toggle("Log colour scale", True, key="ls_log")
+    fit_path = v3.toggle("PCA: fit the span to the whole path", True, key="ls_fit", disabled=method != "pca",
+                         help="Set the span so that every epoch of the projected path lies on the map.")
     if res > landscape.MAX_RESOLUTION:
         st.error(f"Resolution {res} is past the limit of {landscape.MAX_RESOLUTION} points per side.")
         st.stop()
@@ -104,47 +107,75 @@ with net_tab:
             st.error(str(err))
             st.stop()
         records = pair["models"]
-        ds_args = (dsname, dseed, json.dumps({}))
+        ds = ui_ls.load_dataset(dsname, dseed, json.dumps({}))
+        no_path = None
+    elif source.startswith("The model"):
+        rec, problem = ui_ls.playground_model(st.session_state.get("pg_result"))
+        if problem:
+            st.info(problem)
+            st.stop()
+        records, ds = {"Playground model": rec}, rec["dataset"]
+        st.caption(f"The Playground's last model: {models.describe(ui_ls.rebuild(rec))}, trained on **{ds.name}** "
+                   f"({len(ds.X_train)} training samples).")
+        no_path = None if rec["trajectory"] is not None else (
+            "This Playground model has too many parameters x epochs to keep its path through weight space "
+            f"(the limit is {ui_pg.MAX_TRAJECTORY_FLOATS:,} numbers), so PCA directions and the interpolation "
+            "from its initial weights are not available: pick random directions, or train a smaller network.")
     else:
         choices = ["moons_mlp", "iris_mlp", "digits_mlp", "regression_mlp"]
         zname = st.selectbox("Zoo model", choices, key="ls_zoo")
         rec = ui_ls.zoo_model(zname)
         records = {zname: rec}
-        ds_args = (rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"]))
-        if method == "pca":
-            st.info("Zoo checkpoints keep the final weights only, not the training path, so PCA directions are not "
-                    "available for them: pick random directions, or train models here.")
-            st.stop()
+        ds = ui_ls.load_dataset(rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"]))
+        no_path = ("Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
+                   "interpolation from initial weights are not available for them: pick random directions, or train "
+                   "models here.")
+    if method == "pca" and no_path:
+        st.info(no_path)
+        st.stop()
+    ds_key = ui_ls.dataset_key(ds)
+    map_span = float(span)
+    if method == "pca" and fit_path:
+        need = max(landscape.path_span(r["trajectory"]) for r in records.values())
+        map_span = round(min(landscape.MAX_SPAN, need), 3)
+        st.caption(f"Map span ±{map_span:g}: the whole path fits (the 1-D slices keep ±{span:g})."
+                   if need <= landscape.MAX_SPAN else f"Map span ±{map_span:g}, the limit; the path reaches "
+                   f"±{need / 1.1:.3g}, so its far end is drawn on the edge.")
 
     surfaces = {}
     try:
         for name, rec in records.items():
-            surfaces[name] = ui_ls.cached_surface(ui_ls.record_key(rec), rec, *ds_args, method, int(res), float(span), seed)
+            surfaces[name] = ui_ls.cached_surface(ui_ls.record_key(rec), rec, ds_key, ds, method, int(res), map_span, seed)
     except CoreError as err:
         st.error(str(err))
         st.stop()
 
-    first = next(iter(records.values()))
+    label = {name: f"Model {name}" if len(name) == 1 else name for name in records}  # A, B; the zoo's names
+    lead_name = next(iter(records))
+    first = records[lead_name]
     epoch = None
     if first["trajectory"] is not None:
         clicked = ((st.session_state.get("ls_map") or {}).get("selection") or {}).get("epoch_pick")
         if clicked and st.session_state.get("ls_last_pick") != clicked:  # a click on the path picks that epoch
             st.session_state["ls_last_pick"] = clicked
             st.session_state["ls_epoch"] = int(clicked[0]["epoch"])
-        epoch = st.slider("Pick an epoch on model A's path (linked to the map, the boundary and the numbers)", 0,
+        epoch = st.slider(f"Pick an epoch on the path of {label[lead_name]} (linked to the map, the boundary and the numbers)", 0,
                           len(first["trajectory"]) - 1, len(first["trajectory"]) - 1, key="ls_epoch")
     cols = st.columns(len(surfaces))
     for col, (name, s) in zip(cols, surfaces.items()):
         with col:
             nan = int(np.isnan(s.loss).sum())
             lead = name == next(iter(surfaces))
-            chart = lc.surface_map(s, metric, log, contour, f"Model {name}: {metric} on the plane" +
+            chart = lc.surface_map(s, metric, log, contour, f"{label[name]}: {metric} on the plane" +
                                    (" (click a point of the path)" if lead and s.trajectory is not None else ""),
                                    epoch if lead else None)
             if lead and s.trajectory is not None:
                 col.altair_chart(chart, width="stretch", on_select="rerun", key="ls_map")
             else:
                 col.altair_chart(chart, width="stretch")
+            if s.trajectory is not None and (out := int((np.abs(s.trajectory) > s.alphas[-1]).any(axis=1).sum())):
+                col.caption(f"{out} epochs of the path lie outside ±{s.alphas[-1]:g} and are drawn on the map's edge: "
+                            "widen the span, or turn on fitting the span to the path.")
             finite = s.loss[np.isfinite(s.loss)]
             top = f"max on the plane {finite.max():.3g}." if len(finite) else "the loss is not finite anywhere on this plane: try a smaller span."
             col.markdown(f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss); {top}" +
@@ -158,11 +189,10 @@ with net_tab:
                             "where the real end point is, exactly.")
 
     if epoch is not None:
-        st.subheader(f"Model A at epoch {epoch}")
+        st.subheader(f"{label[lead_name]} at epoch {epoch}")
         rec = first
         model = ui_ls.rebuild(rec)
         landscape.load_flat(model, rec["trajectory"][epoch])
-        ds = data.load(ds_args[0], seed=ds_args[1], **json.loads(ds_args[2]))
         a1, a2 = st.columns([2, 1])
         if ds.is_2d:
             bd = boundary.decision_boundary(boundary.torch_logits(model), ds.X_train, 40)
@@ -178,9 +208,9 @@ with net_tab:
     dchoice = st.radio("Direction", ["filter", "interpolation"], horizontal=True, key="ls_slice", format_func={
         "filter": "random filter-normalized direction through the trained weights",
         "interpolation": "interpolation from the initial to the trained weights"}.get)
-    if dchoice == "interpolation" and first["trajectory"] is None:
-        st.info("Interpolation needs the initial weights, which zoo checkpoints do not keep: train models here.")
+    if dchoice == "interpolation" and no_path:
+        st.info(no_path)
     else:
-        sl = {name: ui_ls.cached_slice(ui_ls.record_key(r), r, *ds_args, dchoice, float(span), seed) for name, r in records.items()}
+        sl = {name: ui_ls.cached_slice(ui_ls.record_key(r), r, ds_key, ds, dchoice, float(span), seed) for name, r in records.items()}
         xt = "α (0 = initial weights, 1 = trained)" if dchoice == "interpolation" else "α along the direction"
         st.altair_chart(lc.slices_chart(sl, xt, "Training loss along a line: the sharper minimum rises faster"), width="stretch")

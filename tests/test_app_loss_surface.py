@@ -27,4 +27,43 @@ def test_pca_and_zoo_sources():
     assert not at.exception
     assert "of the trajectory's variance" in " ".join(m.value for m in at.markdown)
     at.radio(key="ls_source").set_value("A zoo model").run()
-    assert not at.exception and any("PCA directions are not" in i.value for i in at.info)
+    assert not at.exception and any("keep the final weights only" in i.value for i in at.info)
+
+
+def _playground_result(**widgets):
+    """Train on the Playground page from its widgets and return what it leaves in the session."""
+    pg = AppTest.from_file("../pages/1_Playground.py", default_timeout=180).run()
+    for key, value in widgets.items():
+        pg.number_input(key=key).set_value(value).run()
+    pg.button(key="pg_train").click().run()
+    assert not pg.exception, pg.exception
+    return pg.session_state["pg_result"]
+
+
+def test_the_playground_model_is_studied_on_its_own_data():
+    import numpy as np
+    import torch
+    from core import landscape, models, train
+
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.radio(key="ls_source").set_value("The model trained on the Playground").run()
+    assert not at.exception and any("No model has been trained on the Playground" in i.value for i in at.info)
+
+    # early stopping keeps the weights of the best epoch: the path handed over must end there
+    result = _playground_result(pg_epochs=40, pg_patience=3)
+    ds, model = result["dataset"], models.restore(result)
+    assert result["stopped_early"] and len(result["trajectory"]) == result["best_epoch"] + 1
+    np.testing.assert_allclose(result["trajectory"][-1], landscape.flat(model).numpy(), rtol=0, atol=0)
+    ref, _ = train.evaluate(model, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
+
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["pg_result"] = result
+    at.run()
+    at.radio(key="ls_source").set_value("The model trained on the Playground").run()
+    at.selectbox(key="ls_method").select("pca").run()
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert f"Centre loss **{ref:.4f}**" in text and "of the trajectory's variance" in text
+    assert any("Playground's last model: MLP 2-16-16-2" in c.value for c in at.caption)
+    at.radio(key="ls_slice").set_value("interpolation").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) >= 4

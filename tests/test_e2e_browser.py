@@ -60,6 +60,16 @@ def test_train_download_and_run_the_onnx_file(server, tmp_path):
             page.get_by_role("button", name="Download model.onnx").click()
         path = tmp_path / "model.onnx"
         dl.value.save_as(path)
+        # the same session, through the sidebar: the loss surface page studies the model just trained
+        page.get_by_role("link", name="Loss surface").click()
+        page.get_by_role("tab", name="Real networks, around trained weights").click()
+        page.get_by_text("The model trained on the Playground").click()
+        page.get_by_text("Playground's last model: MLP 2-16-16-2").wait_for(timeout=120_000)
+        page.get_by_role("combobox", name="Directions").click()
+        page.get_by_role("option", name="PCA of the training trajectory").click()
+        page.get_by_text("of the trajectory's variance").first.wait_for(timeout=120_000)
+        page.get_by_text("Map span").first.wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
     assert took < 30  # the README promises under 10 s on 2 cores; CI machines vary, so a loose bound here
     ds = data.load("moons", seed=0, n_samples=400, noise=0.15)  # the page's defaults

@@ -123,6 +123,17 @@ def test_pca_trajectory_ends_at_origin_and_is_faithful(trained):
     assert abs(d1 @ d2) < 1e-5 and np.linalg.norm(d1) == pytest.approx(1, rel=1e-5)
 
 
+def test_path_span_fits_the_whole_path():
+    ds = data.load("moons", n_samples=200)
+    torch.manual_seed(0)
+    m = models.build("mlp", widths=(8,))
+    h = train.fit(m, ds, epochs=30, lr=0.05)
+    span = L.path_span(h.trajectory)
+    s = L.surface(m, ds, "pca", resolution=3, span=span, trajectory=h.trajectory)
+    reach = np.abs(s.trajectory).max()
+    assert reach <= span and reach == pytest.approx(span / 1.1)
+
+
 def test_regression_toy_surface_is_the_closed_form():
     xs, ys, Z = toys.grid("regression", 30)
     d = data.load("linear", seed=0, standardize=False)

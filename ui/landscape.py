@@ -47,23 +47,48 @@ def rebuild(record: dict):
     return models.restore(record)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_dataset(name: str, seed: int, options_json: str) -> data.Dataset:
+    return data.load(name, seed=seed, **json.loads(options_json))
+
+
 @st.cache_data(show_spinner="Computing the surface...", max_entries=16)
-def cached_surface(record_key: str, _record: dict, ds_name: str, ds_seed: int, ds_options: str, method: str,
+def cached_surface(record_key: str, _record: dict, dataset_key: str, _dataset: data.Dataset, method: str,
                    resolution: int, span: float, seed: int) -> landscape.Surface:
-    """Cached per (model, method, resolution, span, seed); the model is named by record_key."""
-    ds = data.load(ds_name, seed=ds_seed, **json.loads(ds_options))
-    return landscape.surface(rebuild(_record), ds, method, resolution, span, seed, trajectory=_record["trajectory"])
+    """Cached per (model, data, method, resolution, span, seed); model and data are named by their keys."""
+    return landscape.surface(rebuild(_record), _dataset, method, resolution, span, seed, trajectory=_record["trajectory"])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def cached_slice(record_key: str, _record: dict, ds_name: str, ds_seed: int, ds_options: str, direction: str, span: float,
+def cached_slice(record_key: str, _record: dict, dataset_key: str, _dataset: data.Dataset, direction: str, span: float,
                  seed: int) -> dict:
-    ds = data.load(ds_name, seed=ds_seed, **json.loads(ds_options))
     init = _record["trajectory"][0] if _record["trajectory"] is not None else None
-    return landscape.slice_1d(rebuild(_record), ds, direction, 61, span, seed, initial=init)
+    return landscape.slice_1d(rebuild(_record), _dataset, direction, 61, span, seed, initial=init)
+
+
+def _fingerprint(arrays) -> str:
+    h = np.concatenate([np.ravel(v).astype(np.float64) for v in arrays])
+    return f"{len(h)}:{h.sum():.12g}:{(h * np.arange(1, len(h) + 1)).sum():.12g}"
 
 
 def record_key(record: dict) -> str:
     """A short fingerprint of a model's weights, for cache keys."""
-    h = np.concatenate([np.ravel(v).astype(np.float64) for v in record["state"].values()])
-    return f"{len(h)}:{h.sum():.12g}:{(h * np.arange(1, len(h) + 1)).sum():.12g}"
+    return _fingerprint(record["state"].values())
+
+
+def dataset_key(ds: data.Dataset) -> str:
+    """A short fingerprint of a dataset (built-in or uploaded), for cache keys."""
+    return f"{ds.name}:{ds.seed}:{json.dumps(ds.options, sort_keys=True, default=str)}:" + \
+        _fingerprint([ds.X_train, ds.y_train, ds.X_val, ds.y_val])
+
+
+def playground_model(result: dict | None) -> tuple[dict | None, str | None]:
+    """The model trained on the Playground this session, as a record of this page, or a message
+    that says what to do."""
+    if not result:
+        return None, ("No model has been trained on the Playground in this session: open **Playground**, press "
+                      "**Train**, and come back; the model stays here until you train another.")
+    rec = {"config": result["config"], "state": result["state"], "trajectory": result.get("trajectory"),
+           "train_loss": result["history"]["train_loss"], "val_acc": result["history"]["val_acc"],
+           "dataset": result["dataset"]}
+    return rec, None

@@ -18,6 +18,7 @@ from ui.formulas import OPTIMIZER_NAMES
 DATASETS = {"moons": "Two moons", "circles": "Circles", "spirals": "Spirals", "xor": "XOR", "iris": "Iris",
             "digits": "Digits (8x8)", "linear": "Linear regression (y = x + noise)", "csv": "Your CSV"}
 MAX_EPOCHS_PAGE = 1000  # training from the page: at most this many epochs
+MAX_TRAJECTORY_FLOATS = 10_000_000  # parameters x (epochs + 1) kept for the loss surface page (40 MB)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -138,8 +139,10 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
 
     torch.manual_seed(seed)
     model = models.build("mlp", **model_opts)
+    # the path through weight space (for the loss surface page), when it fits a small budget
+    keep_path = models.n_parameters(model) * (train_opts["epochs"] + 1) <= MAX_TRAJECTORY_FLOATS
     try:
-        hist = fit(model, ds, on_epoch=on_epoch, seed=seed, device="auto", **train_opts)
+        hist = fit(model, ds, on_epoch=on_epoch, seed=seed, device="auto", record_trajectory=keep_path, **train_opts)
     finally:
         bar.empty()
     for slot in (loss_slot, acc_slot, boundary_slot):
@@ -149,7 +152,9 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
                         "val_acc": hist.val_acc, "grad_norm": hist.grad_norm},
             "train_config": hist.config, "best_epoch": hist.best_epoch, "stopped_early": hist.stopped_early,
             "epochs_run": hist.epochs, "device": hist.device, "seconds": time.perf_counter() - start,
-            "train_seconds": hist.seconds, **models.snapshot(model)}
+            "train_seconds": hist.seconds, **models.snapshot(model),
+            # up to the kept weights: with early stopping, the epochs after the best one are not on the path
+            "trajectory": hist.trajectory[: hist.best_epoch + 1] if hist.trajectory is not None else None}
 
 
 def rebuild(result: dict):
