@@ -161,6 +161,8 @@ with net_tab:
             st.session_state["ls_epoch"] = int(clicked[0]["epoch"])
         epoch = st.slider(f"Pick an epoch on the path of {label[lead_name]} (linked to the map, the boundary and the numbers)", 0,
                           len(first["trajectory"]) - 1, len(first["trajectory"]) - 1, key="ls_epoch")
+    # side by side, the maps share one colour scale, so that a sharper minimum looks sharper
+    shared = lc.value_range([getattr(s, metric) for s in surfaces.values()], log and metric == "loss")
     cols = st.columns(len(surfaces))
     for col, (name, s) in zip(cols, surfaces.items()):
         with col:
@@ -168,7 +170,7 @@ with net_tab:
             lead = name == next(iter(surfaces))
             chart = lc.surface_map(s, metric, log, contour, f"{label[name]}: {metric} on the plane" +
                                    (" (click a point of the path)" if lead and s.trajectory is not None else ""),
-                                   epoch if lead else None)
+                                   epoch if lead else None, shared)
             if lead and s.trajectory is not None:
                 col.altair_chart(chart, width="stretch", on_select="rerun", key="ls_map")
             else:

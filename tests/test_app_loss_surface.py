@@ -1,3 +1,5 @@
+import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 PAGE = "../pages/3_Loss_surface.py"
@@ -67,3 +69,27 @@ def test_the_playground_model_is_studied_on_its_own_data():
     assert any("Playground's last model: MLP 2-16-16-2" in c.value for c in at.caption)
     at.radio(key="ls_slice").set_value("interpolation").run()
     assert not at.exception and len(at.get("vega_lite_chart")) >= 4
+
+
+def test_side_by_side_maps_share_one_colour_scale():
+    import json
+
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    maps = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
+            if "loss on the plane" in json.dumps(json.loads(c.proto.spec).get("title", ""))
+            or any("loss on the plane" in json.dumps(layer.get("title", "")) for layer in json.loads(c.proto.spec).get("layer", []))]
+    assert len(maps) == 2
+
+    def colour_domain(spec):
+        layer = spec["layer"][0] if "layer" in spec else spec
+        return layer["encoding"]["color"]["scale"]["domain"]
+    a, b = (colour_domain(m) for m in maps)
+    assert a == b and len(a) == 10
+    # ten log-spaced levels strictly inside [smallest minimum, largest maximum] of the two maps:
+    # the top of the range is the larger of the two maxima the page prints
+    import re
+    first, last = np.log10(a[0]), np.log10(a[-1])
+    top = 10 ** (last + (last - first) / 9)
+    maxima = [float(v) for v in re.findall(r"max on the plane ([\d.e+-]+)\.", " ".join(m.value for m in at.markdown))]
+    assert len(maxima) == 2 and maxima[0] != maxima[1]
+    assert top == pytest.approx(max(maxima), rel=5e-3)

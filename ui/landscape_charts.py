@@ -18,18 +18,26 @@ def _cells(xs, ys, Z):
                          "y0": gy.ravel() - dy, "y1": gy.ravel() + dy, "value": Z.ravel()})
 
 
-def _map(cells: pd.DataFrame, title, value_title, log, contour, x_title, y_title, scheme="viridis", reverse=False):
-    vals = cells["value"].to_numpy()
-    finite = vals[np.isfinite(vals)]
+def value_range(arrays, log: bool) -> tuple[float, float] | None:
+    """(min, max) of the finite values (positive ones on a log scale) over several maps, so that
+    maps shown side by side share one colour scale; None when there are none."""
+    vals = np.concatenate([np.ravel(a) for a in arrays])
+    vals = vals[np.isfinite(vals) & ((vals > 0) if log else True)]
+    return (float(vals.min()), float(vals.max())) if len(vals) else None
+
+
+def _map(cells: pd.DataFrame, title, value_title, log, contour, x_title, y_title, scheme="viridis", reverse=False,
+         shared: tuple[float, float] | None = None):
     if log:
         cells = cells.assign(value=np.where(cells["value"] > 0, cells["value"], np.nan))
-        finite = finite[finite > 0]
-    if contour and len(finite):  # banded levels stand in for contour lines
-        lo, hi = (np.log10(finite.min()), np.log10(finite.max())) if log else (finite.min(), finite.max())
+    rng = shared or value_range([cells["value"].to_numpy()], log)
+    if contour and rng:  # banded levels stand in for contour lines
+        lo, hi = (np.log10(rng[0]), np.log10(rng[1])) if log else rng
         levels = np.linspace(lo, hi, 12)[1:-1]
         scale = alt.Scale(type="threshold", domain=list(10 ** levels if log else levels), scheme=scheme, reverse=reverse)
     else:
-        scale = alt.Scale(type="log" if log else "linear", scheme=scheme, reverse=reverse)
+        scale = alt.Scale(type="log" if log else "linear", scheme=scheme, reverse=reverse,
+                          **({"domain": list(rng)} if shared and rng else {}))
     xd = [float(cells["x0"].min()), float(cells["x1"].max())]
     yd = [float(cells["y0"].min()), float(cells["y1"].max())]
     return alt.Chart(cells, title=title).mark_rect().encode(
@@ -78,13 +86,14 @@ def steps_chart(paths: list[dict], upto: int, log: bool = True):
     ).properties(height=460).interactive()
 
 
-def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight: int | None = None):
+def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight: int | None = None,
+                shared: tuple[float, float] | None = None):
     """Loss (or validation accuracy) over the plane (alpha down direction 1, beta along direction 2),
-    with the projected trajectory when there is one."""
+    with the projected trajectory when there is one; ``shared``: a colour range common to several maps."""
     Z = (s.loss if metric == "loss" else s.accuracy).T  # rows follow beta (y), columns alpha (x)
     value = "training loss" if metric == "loss" else "validation accuracy"
     base = _map(_cells(s.alphas, s.betas, Z), title, value, log and metric == "loss", contour, "α (direction 1)",
-                "β (direction 2)", scheme="viridis", reverse=metric != "loss")
+                "β (direction 2)", scheme="viridis", reverse=metric != "loss", shared=shared)
     layers = [base]
     if s.trajectory is not None:
         t = s.trajectory
