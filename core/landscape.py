@@ -246,8 +246,17 @@ def _mlp_outputs(model, center, d1, d2, a, b, X, chunk: int, budget_floats: floa
         yield out.transpose(1, 2)
 
 
+def _reporting(outputs, total: int, on_progress):
+    """The chunk outputs, calling on_progress(points done, total) after each."""
+    done = 0
+    for out in outputs:
+        yield out
+        done += out.shape[0]
+        on_progress(done, total)
+
+
 def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | None = None,
-                   split: int | None = None):
+                   split: int | None = None, on_progress=None):
     """(loss, accuracy) at each point center + a[k] d1 + b[k] d2, many points per call.
     With ``split``, the loss is over samples [:split] and the accuracy over [split:] (one pass
     over training and validation samples together).
@@ -262,10 +271,12 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
     chunk = chunk or _chunk_size(len(X), widest, _budget(X.device, mlp), _threads(X.device))
     with torch.no_grad():
         if mlp:
-            return _score(_mlp_outputs(model, center, d1, d2, a, b, X, chunk), y, task, split)
-        # the chunk's parameter rows only: the whole grid never sits in memory at once
-        outputs = (_vmap_forward(model, center[None] + a[i: i + chunk, None] * d1[None] + b[i: i + chunk, None] * d2[None], X)
-                   for i in range(0, len(a), chunk))
+            outputs = _mlp_outputs(model, center, d1, d2, a, b, X, chunk)
+        else:  # the chunk's parameter rows only: the whole grid never sits in memory at once
+            outputs = (_vmap_forward(model, center[None] + a[i: i + chunk, None] * d1[None] + b[i: i + chunk, None] * d2[None], X)
+                       for i in range(0, len(a), chunk))
+        if on_progress is not None:
+            outputs = _reporting(outputs, len(a), on_progress)
         return _score(outputs, y, task, split)
 
 
@@ -302,10 +313,13 @@ def _check(method, resolution, span):
 
 
 def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 51, span: float = 1.0, seed: int = 0,
-            trajectory: np.ndarray | None = None, device: str = "auto", max_points: int = 2000) -> Surface:
+            trajectory: np.ndarray | None = None, device: str = "auto", max_points: int = 2000,
+            max_val_points: int | None = None, on_progress=None) -> Surface:
     """Training loss and validation accuracy on the plane theta* + a d1 + b d2, a and b in [-span, span].
 
-    The loss uses at most ``max_points`` training samples (the first ones of the split).
+    The loss uses at most ``max_points`` training samples and the accuracy at most
+    ``max_val_points`` validation samples (all by default), the first ones of each split.
+    ``on_progress(done, total)`` is called as grid points are finished.
     """
     _check(method, resolution, span)
     model = model.cpu().eval()
@@ -326,10 +340,10 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
     c, e1, e2 = center.to(dev), d1.to(dev), d2.to(dev)
     m = model.to(dev)
     Xt, yt = (torch.as_tensor(v[:max_points], device=dev) for v in (dataset.X_train, dataset.y_train))
-    Xv, yv = (torch.as_tensor(v, device=dev) for v in (dataset.X_val, dataset.y_val))
+    Xv, yv = (torch.as_tensor(v[:max_val_points], device=dev) for v in (dataset.X_val, dataset.y_val))
     try:  # one pass: the loss over the training samples, the accuracy over the validation ones
         loss, acc = evaluate_plane(m, c, e1, e2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), dataset.task,
-                                   split=len(Xt))
+                                   split=len(Xt), on_progress=on_progress)
         zero = torch.zeros(1, device=dev)
         c_loss, _ = evaluate_plane(m, c, e1, e2, zero, zero, Xt, yt, dataset.task)
     finally:

@@ -122,11 +122,15 @@ with net_tab:
             f"(the limit is {ui_pg.MAX_TRAJECTORY_FLOATS:,} numbers), so PCA directions and the interpolation "
             "from its initial weights are not available: pick random directions, or train a smaller network.")
     else:
-        choices = ["moons_mlp", "iris_mlp", "digits_mlp", "regression_mlp"]
+        choices = ui_ls.zoo_names()
         zname = st.selectbox("Zoo model", choices, key="ls_zoo")
         rec = ui_ls.zoo_model(zname)
         records = {zname: rec}
         ds = ui_ls.load_dataset(rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"]))
+        if ui_ls.limits(rec):
+            st.caption(f"A Transformer is scored on the first {ui_ls.SEQUENCE_LIMITS['max_points']} training and "
+                       f"{ui_ls.SEQUENCE_LIMITS['max_val_points']} validation sequences at each grid point (about 10 ms "
+                       "a point on 2 CPU cores); accuracy is per token.")
         no_path = ("Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
                    "interpolation from initial weights are not available for them: pick random directions, or train "
                    "models here.")
@@ -142,15 +146,16 @@ with net_tab:
                    if need <= landscape.MAX_SPAN else f"Map span ±{map_span:g}, the limit; the path reaches "
                    f"±{need / 1.1:.3g}, so its far end is drawn on the edge.")
 
+    label = {name: f"Model {name}" if len(name) == 1 else name for name in records}  # A, B; the zoo's names
     surfaces = {}
     try:
         for name, rec in records.items():
-            surfaces[name] = ui_ls.cached_surface(ui_ls.record_key(rec), rec, ds_key, ds, method, int(res), map_span, seed)
+            surfaces[name] = ui_ls.surface(ui_ls.record_key(rec), rec, ds_key, ds, method, int(res), map_span, seed,
+                                           label[name])
     except CoreError as err:
         st.error(str(err))
         st.stop()
 
-    label = {name: f"Model {name}" if len(name) == 1 else name for name in records}  # A, B; the zoo's names
     lead_name = next(iter(records))
     first = records[lead_name]
     epoch = None

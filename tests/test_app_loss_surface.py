@@ -93,3 +93,20 @@ def test_side_by_side_maps_share_one_colour_scale():
     maxima = [float(v) for v in re.findall(r"max on the plane ([\d.e+-]+)\.", " ".join(m.value for m in at.markdown))]
     assert len(maxima) == 2 and maxima[0] != maxima[1]
     assert top == pytest.approx(max(maxima), rel=5e-3)
+
+
+def test_a_zoo_transformer_has_a_landscape_too():
+    import torch
+    from core import data, train, zoo
+
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.radio(key="ls_source").set_value("A zoo model").run()
+    at.number_input(key="ls_res").set_value(5).run()
+    at.selectbox(key="ls_zoo").select("reverse_transformer").run()
+    assert not at.exception, at.exception
+    assert any("first 256 training" in c.value for c in at.caption)
+    e = zoo.entry("reverse_transformer")
+    ds = data.load(e["dataset"]["name"], seed=e["dataset"]["seed"], **e["dataset"]["options"])
+    ref, _ = train.evaluate(zoo.load_model(e), torch.as_tensor(ds.X_train[:256]), torch.as_tensor(ds.y_train[:256]),
+                            "sequence", "cross_entropy")
+    assert f"Centre loss **{ref:.4f}**" in " ".join(m.value for m in at.markdown)

@@ -107,9 +107,20 @@ def test_transformer_goes_through_vmap():
     ds = data.load("reverse", n_samples=60)
     torch.manual_seed(0)
     m = models.build("transformer", d_model=16, n_heads=2, d_ff=32)
-    s = L.surface(m, ds, "layer", resolution=3, span=0.2)
+    seen = []
+    s = L.surface(m, ds, "layer", resolution=3, span=0.2, max_val_points=5, on_progress=lambda d, t: seen.append((d, t)))
     ref, _ = train.evaluate(m, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), "sequence", "cross_entropy")
     assert s.loss[1, 1] == pytest.approx(ref, rel=1e-4)
+    _, acc = train.evaluate(m, torch.as_tensor(ds.X_val[:5]), torch.as_tensor(ds.y_val[:5]), "sequence", "cross_entropy")
+    assert s.accuracy[1, 1] == pytest.approx(acc)  # per token, over the first 5 validation sequences
+    assert seen[-1] == (9, 9) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_progress_is_reported_per_block_up_to_the_whole_grid(trained):
+    m, ds, _ = trained
+    seen = []
+    L.surface(m, ds, "filter", resolution=7, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (49, 49) and all(t == 49 for _, t in seen)
 
 
 def test_pca_trajectory_ends_at_origin_and_is_faithful(trained):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
 import torch
 
 from core import data, landscape, models, zoo
+from ui import cache
 from core.train import fit
 
 LIMITS = {"resolution": landscape.MAX_RESOLUTION, "span": landscape.MAX_SPAN, "steps": 1000}
@@ -37,6 +41,11 @@ def train_pair(dataset: str, seed: int, epochs: int, settings: dict) -> dict:
     return store[key]
 
 
+def zoo_names() -> list[str]:
+    """The zoo's models at full precision (int8 copies share their weights' landscape)."""
+    return [e["name"] for e in cache.manifest()["models"] if not e["name"].endswith("_int8")]
+
+
 def zoo_model(name: str) -> dict:
     e = zoo.entry(name)
     m = zoo.load_model(e)
@@ -52,18 +61,57 @@ def load_dataset(name: str, seed: int, options_json: str) -> data.Dataset:
     return data.load(name, seed=seed, **json.loads(options_json))
 
 
-@st.cache_data(show_spinner="Computing the surface...", max_entries=16)
-def cached_surface(record_key: str, _record: dict, dataset_key: str, _dataset: data.Dataset, method: str,
-                   resolution: int, span: float, seed: int) -> landscape.Surface:
-    """Cached per (model, data, method, resolution, span, seed); model and data are named by their keys."""
-    return landscape.surface(rebuild(_record), _dataset, method, resolution, span, seed, trajectory=_record["trajectory"])
+MAX_CACHED_SURFACES = 16
+SEQUENCE_LIMITS = {"max_points": 256, "max_val_points": 256}  # Transformers: sequences scored per grid point
+
+
+def limits(record: dict) -> dict:
+    """Samples scored per grid point: a Transformer costs ~50 ms a point on all its sequences on 2
+    CPU cores, so it is scored on the first 256 training and 256 validation sequences."""
+    return SEQUENCE_LIMITS if record["config"].get("kind") == "transformer" else {}
+
+
+@st.cache_resource
+def _surface_store() -> dict:
+    return {"lock": threading.Lock(), "items": OrderedDict()}
+
+
+def surface(record_key: str, record: dict, dataset_key: str, dataset: data.Dataset, method: str, resolution: int,
+            span: float, seed: int, label: str = "the model") -> landscape.Surface:
+    """The surface, cached per (model, data, method, resolution, span, seed) and shared by all
+    sessions (never mutated); a progress bar while it is computed."""
+    key = (record_key, dataset_key, method, resolution, span, seed)
+    store = _surface_store()
+    with store["lock"]:
+        if key in store["items"]:
+            store["items"].move_to_end(key)
+            return store["items"][key]
+    bar = st.progress(0.0, text=f"Computing the surface of {label}: 0 of {resolution * resolution:,} points")
+    shown = {"at": 0.0}
+
+    def on_progress(done, total):
+        now = time.perf_counter()
+        if now - shown["at"] > 0.2 or done == total:
+            shown["at"] = now
+            bar.progress(done / total, text=f"Computing the surface of {label}: {done:,} of {total:,} points")
+    try:
+        result = landscape.surface(rebuild(record), dataset, method, resolution, span, seed,
+                                   trajectory=record["trajectory"], on_progress=on_progress, **limits(record))
+    finally:
+        bar.empty()
+    with store["lock"]:
+        store["items"][key] = result
+        while len(store["items"]) > MAX_CACHED_SURFACES:
+            store["items"].popitem(last=False)
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_slice(record_key: str, _record: dict, dataset_key: str, _dataset: data.Dataset, direction: str, span: float,
                  seed: int) -> dict:
     init = _record["trajectory"][0] if _record["trajectory"] is not None else None
-    return landscape.slice_1d(rebuild(_record), _dataset, direction, 61, span, seed, initial=init)
+    return landscape.slice_1d(rebuild(_record), _dataset, direction, 61, span, seed, initial=init,
+                              max_points=limits(_record).get("max_points", 2000))
 
 
 def _fingerprint(arrays) -> str:
