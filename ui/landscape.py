@@ -62,6 +62,7 @@ def load_dataset(name: str, seed: int, options_json: str) -> data.Dataset:
 
 
 MAX_CACHED_SURFACES = 16
+MAX_CACHED_BYTES = 64 * 2 ** 20  # the hosted demo has little memory: directions of a big net are large
 SEQUENCE_LIMITS = {"max_points": 256, "max_val_points": 256}  # Transformers: sequences scored per grid point
 
 
@@ -101,9 +102,15 @@ def surface(record_key: str, record: dict, dataset_key: str, dataset: data.Datas
         bar.empty()
     with store["lock"]:
         store["items"][key] = result
-        while len(store["items"]) > MAX_CACHED_SURFACES:
-            store["items"].popitem(last=False)
+        while len(store["items"]) > 1 and (len(store["items"]) > MAX_CACHED_SURFACES or
+                                           sum(map(_nbytes, store["items"].values())) > MAX_CACHED_BYTES):
+            store["items"].popitem(last=False)  # the least recently used first; the newest always stays
     return result
+
+
+def _nbytes(s: landscape.Surface) -> int:
+    arrays = [s.alphas, s.betas, s.loss, s.accuracy, *s.directions, s.trajectory]
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
