@@ -210,6 +210,15 @@ with net_tab:
             a2.metric("Validation accuracy", f"{rec['val_acc'][epoch - 1]:.1%}")
         else:
             a2.markdown("Epoch 0: the initial weights, before any step.")
+        lead_surface = surfaces[lead_name]
+        if lead_surface.trajectory is not None:  # PCA: how far to trust the map along the path
+            f = landscape.path_fidelity(ui_ls.rebuild(rec), ds, lead_surface, rec["trajectory"], epoch,
+                                        ui_ls.limits(rec).get("max_points", 2000))
+            a2.metric("Loss the map shows at this epoch's point", f"{f['plane_loss']:.4f}")
+            bn = " (batch-norm statistics: the final model's)" if rec["config"].get("batch_norm") else ""
+            a2.caption(f"The real loss of these weights on the same samples is {f['real_loss']:.4f}{bn}. They lie "
+                       f"{f['off_plane']:.1%} of their distance to the end point off the plane: the nearer 0%, the "
+                       "more the map's number is the real one.")
 
     st.subheader("1-D slices")
     dchoice = st.radio("Direction", ["filter", "interpolation"], horizontal=True, key="ls_slice", format_func={

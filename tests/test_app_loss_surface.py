@@ -66,6 +66,14 @@ def test_the_playground_model_is_studied_on_its_own_data():
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert f"Centre loss **{ref:.4f}**" in text and "of the trajectory's variance" in text
+    # the linked epoch view: at the kept weights the map's number is the real one, on the plane
+    shown = next(m for m in at.metric if m.label == "Loss the map shows at this epoch's point")
+    assert shown.value == f"{ref:.4f}"
+    assert any(f"is {ref:.4f}. They lie 0.0% of their distance" in c.value for c in at.caption)
+    at.slider(key="ls_epoch").set_value(0).run()
+    real0, _ = train.evaluate(landscape.load_flat(models.restore(result), result["trajectory"][0]),
+                              torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
+    assert any(f"is {real0:.4f}. They lie" in c.value for c in at.caption)
     assert any("Playground's last model: MLP 2-16-16-2" in c.value for c in at.caption)
     at.radio(key="ls_slice").set_value("interpolation").run()
     assert not at.exception and len(at.get("vega_lite_chart")) >= 4

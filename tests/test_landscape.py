@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import data, landscape as L, models, toy_surfaces as toys, train
+from core import data, grid_eval as G, landscape as L, models, toy_surfaces as toys, train
 from core.errors import ConfigError
 
 
@@ -75,7 +75,7 @@ def test_fast_path_equals_loop_across_mlps(kind):
     thetas = c[None] + a[:, None] * d1[None] + b[:, None] * d2[None]
     loop, loop_acc = L.evaluate_loop(m, thetas, X, y, ds.task)
     for chunk, budget in [(2, 1.0), (4, 2e6), (9, 2e6)]:  # budget 1.0: a block per chunk, the last one short
-        fast, fast_acc = L._score(L._mlp_outputs(m, c, d1, d2, a, b, X, chunk, budget), y, ds.task)
+        fast, fast_acc = G._score(G._mlp_outputs(m, c, d1, d2, a, b, X, chunk, budget), y, ds.task)
         np.testing.assert_allclose(fast.numpy(), loop.numpy(), rtol=1e-5)
         np.testing.assert_array_equal(fast_acc.numpy(), loop_acc.numpy())
 
@@ -96,11 +96,11 @@ def test_accuracy_follows_argmax_ties_and_is_missing_where_outputs_are_not_finit
     out = torch.tensor([[[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 1.0, 3.0]],
                         [[0.0, float("nan"), 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
     y = torch.tensor([0, 1, 0])
-    np.testing.assert_array_equal(L._accuracy(out, y).numpy(), [1.0, np.nan])
+    np.testing.assert_array_equal(G._accuracy(out, y).numpy(), [1.0, np.nan])
     ref = (out[0].argmax(-1) == y).float().mean()
-    assert L._accuracy(out[:1], y)[0] == ref
+    assert G._accuracy(out[:1], y)[0] == ref
     fm = out.transpose(1, 2).contiguous().transpose(1, 2)  # the same values, feature-major in memory
-    np.testing.assert_array_equal(L._accuracy(fm, y).numpy(), [1.0, np.nan])
+    np.testing.assert_array_equal(G._accuracy(fm, y).numpy(), [1.0, np.nan])
 
 
 def test_transformer_goes_through_vmap():
@@ -132,6 +132,35 @@ def test_pca_trajectory_ends_at_origin_and_is_faithful(trained):
     assert 0 <= s.reconstruction_error < 1
     d1, d2 = s.directions
     assert abs(d1 @ d2) < 1e-5 and np.linalg.norm(d1) == pytest.approx(1, rel=1e-5)
+
+
+def test_path_fidelity_is_exact_for_a_path_that_lies_in_a_plane(trained):
+    m, ds, h = trained
+    end = L.flat(m).numpy().astype(np.float64)
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=end.size), rng.normal(size=end.size)
+    t = np.linspace(1, 0, 12)
+    planar = (end + np.outer(t, u) + np.outer(t ** 2, v)).astype(np.float32)  # every point in span(u, v) + end
+    s = L.surface(m, ds, "pca", resolution=3, span=1.0, trajectory=planar)
+    assert s.explained_variance.sum() == pytest.approx(1.0, abs=1e-5)
+    for epoch in (0, 5, 11):
+        f = L.path_fidelity(m, ds, s, planar, epoch)
+        assert f["off_plane"] < 1e-4
+        assert f["plane_loss"] == pytest.approx(f["real_loss"], rel=1e-4)
+    # the real path of training is not planar: the map's number differs from the real one at the start
+    s = L.surface(m, ds, "pca", resolution=3, span=1.0, trajectory=h.trajectory)
+    f0, fend = L.path_fidelity(m, ds, s, h.trajectory, 0), L.path_fidelity(m, ds, s, h.trajectory, h.epochs)
+    assert f0["off_plane"] == pytest.approx(s.reconstruction_error, rel=1e-4) and f0["off_plane"] > 0
+    ref, _ = train.evaluate(_at(m, h.trajectory[0]), torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train),
+                            ds.task, "cross_entropy")
+    assert f0["real_loss"] == pytest.approx(ref, rel=1e-5)
+    assert fend["off_plane"] == 0 and fend["plane_loss"] == pytest.approx(fend["real_loss"], rel=1e-6)
+
+
+def _at(model, vec):
+    """A copy of model with the weights of one trajectory row (buffers, e.g. batch-norm statistics, kept)."""
+    import copy
+    return L.load_flat(copy.deepcopy(model), vec).eval()
 
 
 def test_path_span_fits_the_whole_path():

@@ -1,0 +1,201 @@
+"""Loss and accuracy of one model at many points of its weight space at once.
+
+Never a Python loop of forward passes (except ``evaluate_loop``, the reference): MLPs go through
+batched matmuls on weights that are affine in the plane's coordinates, any other model through
+torch.func (functional_call under vmap); chunks are sized to fit the CPU's cache or the GPU's
+memory.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+from core.params import names, unflatten
+
+
+def _criterion(task: str):
+    if task == "regression":
+        return lambda out, y: ((out - y) ** 2).mean(dim=(-2, -1))
+    def cross_entropy(out, y):  # out (C, N[, T], classes), y (N[, T]) -> (C,)
+        flat_out = out.reshape(out.shape[0], -1, out.shape[-1])
+        target = y.reshape(1, -1).expand(out.shape[0], -1)
+        return nn.functional.cross_entropy(flat_out.transpose(1, 2), target, reduction="none").mean(-1)
+    return cross_entropy
+
+
+def _accuracy(out, y):
+    """Per row of out (C, N[, T], classes): the share of samples whose first largest output is the
+    label (argmax's rule); NaN where an output is not finite (their sum is then not finite). A
+    running max over the classes reads each class plane out[..., j] in place, which stays fast
+    when the outputs are a feature-major view."""
+    k = out.shape[-1]
+    best, pred = out[..., 0], torch.zeros(out.shape[:-1], dtype=torch.int16, device=out.device)
+    for j in range(1, k):
+        better = out[..., j] > best
+        if j < k - 1:
+            best = torch.where(better, out[..., j], best)
+        pred.masked_fill_(better, j)
+    hits = (pred == y.to(torch.int16)).reshape(out.shape[0], -1)
+    acc = hits.sum(-1, dtype=torch.float32) / hits.shape[1]
+    return acc.masked_fill_(~torch.isfinite(out.sum(dim=tuple(range(1, out.dim())))), float("nan"))
+
+
+def _chunk_size(n_points: int, widest: int, budget_floats: float, threads: int = 1) -> int:
+    """Grid points per call so one chunk's activations stay near ``budget_floats`` floats; a
+    multiple of ``threads`` where possible, as a CPU splits a batched matmul by batch entries
+    (measured on 2 cores: chunks of 3 or 5 points ran 20-30% slower than 2, 4 or 6)."""
+    c = int(max(1, min(4096, budget_floats // max(1, n_points * widest))))
+    return c // threads * threads if c >= threads else c
+
+
+# On a CPU the MLP path keeps a chunk's activations near 3 MB, inside the 2-core CPU's L2/L3
+# cache: measured there, batched matmuls run at ~180 GFLOP/s with 4 grid points of 2,000 x 64
+# and at ~110 GFLOP/s with 16, whose activations spill to memory. A GPU wants the opposite: few,
+# large calls, bounded by its free memory.
+MLP_BUDGET_FLOATS = 8e5
+VMAP_BUDGET_FLOATS = 2e6
+GPU_MAX_FLOATS = 2 ** 28  # 1 GiB of float32 activations per call at most
+
+
+def _threads(device: torch.device) -> int:
+    return torch.get_num_threads() if device.type == "cpu" else 1
+
+
+def _budget(device: torch.device, mlp: bool) -> float:
+    """Floats of activations one chunk may hold on this device."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return float(min(GPU_MAX_FLOATS, free / 4 / 8))  # an eighth of free memory: room for copies
+    return MLP_BUDGET_FLOATS if mlp else VMAP_BUDGET_FLOATS
+
+
+def _vmap_forward(model, thetas: torch.Tensor, X) -> torch.Tensor:
+    """Outputs (C, N, ...) of the model under each row of thetas (C, P) as its parameters."""
+    buffers = dict(model.named_buffers())
+    return vmap(lambda params: functional_call(model, (params, buffers), (X,)))(unflatten(model, thetas))
+
+
+def _score(outputs, y, task: str, split: int | None = None):
+    """(loss, accuracy) over an iterable of chunk outputs (C, N, ...); accuracy NaN for regression.
+    With ``split``, the loss is over samples [:split] and the accuracy over [split:]."""
+    crit, losses, accs = _criterion(task), [], []
+    y_loss, y_acc = (y, y) if split is None else (y[:split], y[split:])
+    with torch.no_grad():
+        for out in outputs:
+            o_loss, o_acc = (out, out) if split is None else (out[:, :split], out[:, split:])
+            losses.append(crit(o_loss, y_loss))
+            if task != "regression":
+                accs.append(_accuracy(o_acc, y_acc))
+    loss = torch.cat(losses)
+    return loss, (torch.cat(accs) if accs else torch.full_like(loss, float("nan")))
+
+
+def _mlp_parts(model, center, d1, d2) -> dict:
+    """Each parameter as a stack (3, *shape) of [theta*, d1, d2]: theta(a, b) = [1, a, b] @ stack."""
+    views = [unflatten(model, v) for v in (center, d1, d2)]
+    return {n: torch.stack([v[n] for v in views]) for n in names(model)}
+
+
+def _mlp_chunk(model, params, XT, out=None):
+    """An MLP at C grid points at once: ``params`` holds each parameter for the chunk, (C, *shape).
+    Activations are kept feature-major, (C, features, N), so each Linear is one batched matmul
+    W @ h with the bias added in the same call, and a last layer with few outputs stays a wide,
+    fast product. Returns the outputs (C, out, N), written into ``out`` when given. BatchNorm uses
+    its running statistics; dropout is the identity in eval mode."""
+    C = len(next(iter(params.values())))
+    h = XT.expand(C, *XT.shape)  # the shared input, (C, in, N) without a copy
+    last = len(model.net) - 1
+    for i, layer in enumerate(model.net):
+        if isinstance(layer, nn.Linear):
+            bias, weight = params[f"net.{i}.bias"][:, :, None], params[f"net.{i}.weight"]
+            h = torch.baddbmm(bias, weight, h, out=out) if i == last and out is not None else torch.baddbmm(bias, weight, h)
+        elif isinstance(layer, nn.BatchNorm1d):  # eval mode: an affine map per feature
+            scale = params[f"net.{i}.weight"] * torch.rsqrt(layer.running_var + layer.eps)
+            shift = params[f"net.{i}.bias"] - layer.running_mean * scale
+            h = torch.addcmul(shift[:, :, None], h, scale[:, :, None])
+        elif isinstance(layer, nn.ReLU):
+            h = h.relu_()
+        elif not isinstance(layer, nn.Dropout):
+            h = layer(h)
+    return h
+
+
+def _mlp_outputs(model, center, d1, d2, a, b, X, chunk: int, budget_floats: float = 2e6):
+    """Outputs (S, N, out) of an MLP over the plane, a block of S grid points at a time (S a
+    multiple of ``chunk``; the block's outputs and its parameters each near ``budget_floats``,
+    at least one chunk). Every parameter is affine in
+    (a, b), theta(a, b) = [1, a, b] @ [theta*; d1; d2], so a block gets all its parameters from
+    one small matmul per tensor; its chunks are views of those, and write into one output buffer
+    that is then scored in one go."""
+    parts = _mlp_parts(model, center, d1, d2)
+    XT = X.T.contiguous()
+    k = model.net[-1].out_features
+    per_point = max(k * len(X), len(center))
+    block = max(1, int(budget_floats // per_point // chunk)) * chunk
+    for s in range(0, len(a), block):
+        ab, bb = a[s: s + block], b[s: s + block]
+        coef = torch.stack([torch.ones_like(ab), ab, bb], 1)  # (S, 3)
+        blocks = {n: torch.tensordot(coef, t, dims=1) for n, t in parts.items()}  # (S, *shape)
+        out = torch.empty(len(ab), k, len(X), dtype=X.dtype, device=X.device)
+        for i in range(0, len(ab), chunk):
+            _mlp_chunk(model, {n: t[i: i + chunk] for n, t in blocks.items()}, XT, out[i: i + chunk])
+        yield out.transpose(1, 2)
+
+
+def _reporting(outputs, total: int, on_progress):
+    """The chunk outputs, calling on_progress(points done, total) after each."""
+    done = 0
+    for out in outputs:
+        yield out
+        done += out.shape[0]
+        on_progress(done, total)
+
+
+def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | None = None,
+                   split: int | None = None, on_progress=None):
+    """(loss, accuracy) at each point center + a[k] d1 + b[k] d2, many points per call.
+    With ``split``, the loss is over samples [:split] and the accuracy over [split:] (one pass
+    over training and validation samples together).
+
+    MLPs take an exact fast path (see _mlp_outputs); any other model goes through
+    torch.func.functional_call under vmap. Chunks are sized to stay in cache (MLP) or near 8 MB."""
+    from core.models import MLP
+
+    model.eval()
+    widest = max(p.shape[0] for p in model.parameters())
+    mlp = isinstance(model, MLP)
+    chunk = chunk or _chunk_size(len(X), widest, _budget(X.device, mlp), _threads(X.device))
+    with torch.no_grad():
+        if mlp:
+            outputs = _mlp_outputs(model, center, d1, d2, a, b, X, chunk)
+        else:  # the chunk's parameter rows only: the whole grid never sits in memory at once
+            outputs = (_vmap_forward(model, center[None] + a[i: i + chunk, None] * d1[None] + b[i: i + chunk, None] * d2[None], X)
+                       for i in range(0, len(a), chunk))
+        if on_progress is not None:
+            outputs = _reporting(outputs, len(a), on_progress)
+        return _score(outputs, y, task, split)
+
+
+def evaluate_grid(model, thetas: torch.Tensor, X, y, task: str, chunk: int | None = None):
+    """(loss, accuracy) for arbitrary parameter rows thetas (G, P), through vmap in chunks."""
+    model.eval()
+    widest = max(p.shape[0] for p in model.parameters())
+    chunk = chunk or _chunk_size(len(X), widest, _budget(X.device, False), _threads(X.device))
+    return _score((_vmap_forward(model, thetas[i: i + chunk], X) for i in range(0, len(thetas), chunk)), y, task)
+
+
+def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor, task: str):
+    """The same, one forward pass per grid point: the reference and the benchmark's baseline."""
+    model.eval()
+    buffers = dict(model.named_buffers())
+    crit = _criterion(task)
+    losses, accs = [], []
+    with torch.no_grad():
+        for t in thetas:
+            out = functional_call(model, (unflatten(model, t), buffers), (X,))
+            losses.append(crit(out[None], y)[0])
+            acc = (out.argmax(-1) == y).float().mean() if torch.isfinite(out).all() else torch.tensor(float("nan"))
+            accs.append(acc if task != "regression" else torch.tensor(float("nan")))
+    return torch.stack(losses), torch.stack(accs)
