@@ -150,6 +150,19 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
                    method, coords, explained, err, float(c_loss[0]))
 
 
+def sharpness(s: Surface, radius: float) -> float:
+    """The epsilon-sharpness of Keskar et al. 2017 ("On Large-Batch Training..."), within this plane:
+    the largest rise of the training loss over the grid points with |a|, |b| <= radius, relative
+    to 1 + the centre loss, in percent. NaN cells are skipped."""
+    if not 0 <= radius:
+        raise ConfigError(f"The sharpness radius must be 0 or more, got {radius}.")
+    A, B = np.meshgrid(s.alphas, s.betas, indexing="ij")
+    box = (np.abs(A) <= radius * (1 + 1e-9)) & (np.abs(B) <= radius * (1 + 1e-9))
+    inside = s.loss[box]
+    top = np.nanmax(inside) if np.isfinite(inside).any() else s.center_loss
+    return float((max(top, s.center_loss) - s.center_loss) / (1 + s.center_loss) * 100)
+
+
 def path_fidelity(model, dataset: Dataset, s: Surface, trajectory: np.ndarray, epoch: int,
                   max_points: int = 2000) -> dict:
     """How faithful the PCA picture is at one epoch of the path: the training loss the map shows at

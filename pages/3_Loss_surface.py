@@ -166,6 +166,9 @@ with net_tab:
             st.session_state["ls_epoch"] = int(clicked[0]["epoch"])
         epoch = st.slider(f"Pick an epoch on the path of {label[lead_name]} (linked to the map, the boundary and the numbers)", 0,
                           len(first["trajectory"]) - 1, len(first["trajectory"]) - 1, key="ls_epoch")
+    frac = st.select_slider("Sharpness box: ± this share of the span (ε-sharpness, Keskar et al. 2017)",
+                            [0.1, 0.25, 0.5, 1.0], 0.25, format_func=lambda f: f"{f:.0%}", key="ls_sharp")
+    radius = frac * map_span
     # side by side, the maps share one colour scale, so that a sharper minimum looks sharper
     shared = lc.value_range([getattr(s, metric) for s in surfaces.values()], log and metric == "loss")
     cols = st.columns(len(surfaces))
@@ -187,6 +190,8 @@ with net_tab:
             top = f"max on the plane {finite.max():.3g}." if len(finite) else "the loss is not finite anywhere on this plane: try a smaller span."
             col.markdown(f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss); {top}" +
                          (f" {nan} cells are NaN (shown blank)." if nan else ""))
+            col.markdown(f"Sharpness within ±{radius:.3g}: **{landscape.sharpness(s, radius):.2f}%** (the largest rise "
+                         "of the loss in that box over 1 + the centre loss; higher = sharper).")
             if s.explained_variance is not None:
                 col.markdown(f"PCA directions explain **{s.explained_variance[0]:.1%} + {s.explained_variance[1]:.1%} = "
                              f"{s.explained_variance.sum():.1%}** of the trajectory's variance.")

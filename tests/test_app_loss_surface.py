@@ -101,6 +101,15 @@ def test_side_by_side_maps_share_one_colour_scale():
     maxima = [float(v) for v in re.findall(r"max on the plane ([\d.e+-]+)\.", " ".join(m.value for m in at.markdown))]
     assert len(maxima) == 2 and maxima[0] != maxima[1]
     assert top == pytest.approx(max(maxima), rel=5e-3)
+    # at 100% of the span the box is the whole plane: the sharpness is (max - centre) / (1 + centre)
+    at.select_slider(key="ls_sharp").set_value(1.0).run()
+    text = " ".join(m.value for m in at.markdown)
+    centres = [float(v) for v in re.findall(r"Centre loss \*\*([\d.]+)\*\*", text)]
+    maxima = [float(v) for v in re.findall(r"max on the plane ([\d.e+-]+)\.", text)]
+    sharp = [float(v) for v in re.findall(r"Sharpness within ±1: \*\*([\d.]+)%\*\*", text)]
+    assert len(sharp) == 2
+    for c, mx, sh in zip(centres, maxima, sharp):
+        assert sh == pytest.approx((mx - c) / (1 + c) * 100, rel=5e-3)
 
 
 def test_a_zoo_transformer_has_a_landscape_too():

@@ -197,6 +197,22 @@ def test_regression_surface_of_a_linear_model_matches_closed_form():
         assert s.loss[i, j] == pytest.approx(np.mean((w * x + b0 - y) ** 2), rel=1e-5)
 
 
+def test_sharpness_on_a_linear_model_is_the_closed_form_corner_maximum():
+    """MSE of a 1-1 linear model is convex in (a, b), so its largest value on a box is at a corner."""
+    d = data.load("linear", seed=0, standardize=False)
+    torch.manual_seed(0)
+    m = models.build("mlp", in_features=1, widths=(), out_features=1)
+    s = L.surface(m, d, "none", resolution=9, span=2.0, seed=1)
+    w0, b0 = [p.item() for p in m.parameters()]
+    x, y = d.X_train[:, 0].astype(float), d.y_train[:, 0].astype(float)
+    mse = lambda w: np.mean((w * x + b0 - y) ** 2)  # noqa: E731  (biases are left out of the directions)
+    c = mse(w0)
+    for r in (0.5, 2.0):
+        corners = [mse(w0 + sa * r * s.directions[0][0] + sb * r * s.directions[1][0]) for sa in (-1, 1) for sb in (-1, 1)]
+        assert L.sharpness(s, r) == pytest.approx((max(corners) - c) / (1 + c) * 100, rel=1e-4)
+    assert L.sharpness(s, 0.0) == 0.0
+
+
 def test_optimizer_paths_descend_and_divergence_is_marked():
     p = toys.path("regression", "sgd", (-0.5, 1.5), 0.05, 300)
     w, b = toys.regression_minimum()
