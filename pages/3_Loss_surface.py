@@ -138,6 +138,9 @@ with net_tab:
         st.info(no_path)
         st.stop()
     ds_key = ui_ls.dataset_key(ds)
+    if metric == "accuracy" and ds.task == "regression":
+        st.info("A regression model has no accuracy: the maps show its training loss (mean squared error).")
+        metric = "loss"
     map_span = float(span)
     if method == "pca" and fit_path:
         need = max(landscape.path_span(r["trajectory"]) for r in records.values())

@@ -30,6 +30,11 @@ def test_pca_and_zoo_sources():
     assert "of the trajectory's variance" in " ".join(m.value for m in at.markdown)
     at.radio(key="ls_source").set_value("A zoo model").run()
     assert not at.exception and any("keep the final weights only" in i.value for i in at.info)
+    at.selectbox(key="ls_method").select("filter").run()
+    at.selectbox(key="ls_zoo").select("regression_mlp").run()
+    at.radio(key="ls_metric").set_value("accuracy").run()
+    assert not at.exception and any("regression model has no accuracy" in i.value for i in at.info)
+    assert "Centre loss" in " ".join(m.value for m in at.markdown)
 
 
 def _playground_result(**widgets):

@@ -21,7 +21,8 @@ PAGES = (
      "try it live through onnxruntime and download it."),
     ("pages/3_Loss_surface.py", "⛰️ Loss surface",
      "The landscape gradient descent walks: optimizers racing on toy surfaces, and the loss "
-     "around a trained network (Li et al. 2018)."),
+     "around a trained network (Li et al. 2018): yours from the playground, a zoo model, or two "
+     "compared for sharpness."),
     ("pages/4_Backprop.py", "🔢 Backpropagation",
      "One training step, every number: forward pass, deltas, gradients and the update, "
      "checked against autograd and finite differences."),
