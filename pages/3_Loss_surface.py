@@ -129,7 +129,7 @@ with net_tab:
         ds = ui_ls.load_dataset(rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"]))
         if ui_ls.limits(rec):
             st.caption(f"A Transformer is scored on the first {ui_ls.SEQUENCE_LIMITS['max_points']} training and "
-                       f"{ui_ls.SEQUENCE_LIMITS['max_val_points']} validation sequences at each grid point (about 10 ms "
+                       f"{ui_ls.SEQUENCE_LIMITS['max_val_points']} validation sequences at each grid point (about 8 ms "
                        "a point on 2 CPU cores); accuracy is per token.")
         no_path = ("Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
                    "interpolation from initial weights are not available for them: pick random directions, or train "
