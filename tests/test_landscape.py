@@ -250,3 +250,16 @@ def test_nan_cells_are_missing_not_errors(trained):
         bad.net[0].weight[0, 0] = float("inf")
     s = L.surface(bad, ds, "layer", resolution=3, span=0.1)
     assert np.isnan(s.loss).any()
+
+
+def test_chunk_sizes_fit_the_device(monkeypatch):
+    # a CPU: cache-sized chunks, a multiple of the thread count where possible
+    assert G._chunk_size(2000, 64, G.MLP_BUDGET_FLOATS, threads=2) == 6
+    assert G._chunk_size(2675, 64, G.MLP_BUDGET_FLOATS, threads=2) == 4
+    assert G._chunk_size(100_000, 512, G.MLP_BUDGET_FLOATS, threads=2) == 1  # never zero
+    # a GPU with 80 GB free: 1 GiB of activations a call at most, one call per ~1,500 points here
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (80e9, 80e9))
+    assert G._budget(torch.device("cuda"), True) == 2 ** 28
+    assert G._chunk_size(2675, 64, G._budget(torch.device("cuda"), True)) == 2 ** 28 // (2675 * 64)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (8e9, 16e9))  # a small, busy GPU
+    assert G._budget(torch.device("cuda"), True) == 8e9 / 32
