@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import boundary, data, landscape, models, toy_surfaces as toys
 from core.errors import CoreError
-from ui import charts, landscape as ui_ls, landscape_charts as lc, playground as ui_pg
+from ui import cache, charts, landscape as ui_ls, landscape_charts as lc, playground as ui_pg
 from ui.formulas import OPTIMIZER, OPTIMIZER_NAMES
 
 st.set_page_config(page_title="Loss surface", page_icon="⛰️", layout="wide")
@@ -107,7 +107,7 @@ with net_tab:
             st.error(str(err))
             st.stop()
         records = pair["models"]
-        ds = ui_ls.load_dataset(dsname, dseed, json.dumps({}))
+        ds = cache.dataset(dsname, dseed, json.dumps({}))
         no_path = None
     elif source.startswith("The model"):
         rec, problem = ui_ls.playground_model(st.session_state.get("pg_result"))
@@ -126,7 +126,7 @@ with net_tab:
         zname = st.selectbox("Zoo model", choices, key="ls_zoo")
         rec = ui_ls.zoo_model(zname)
         records = {zname: rec}
-        ds = ui_ls.load_dataset(rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"]))
+        ds = cache.dataset(rec["dataset"]["name"], rec["dataset"]["seed"], json.dumps(rec["dataset"]["options"], sort_keys=True))
         if ui_ls.limits(rec):
             st.caption(f"A Transformer is scored on the first {ui_ls.SEQUENCE_LIMITS['max_points']} training and "
                        f"{ui_ls.SEQUENCE_LIMITS['max_val_points']} validation sequences at each grid point (about 8 ms "

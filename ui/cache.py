@@ -56,8 +56,8 @@ def read_bytes(path) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def zoo_dataset(name: str, seed: int, options_json: str):
-    """A zoo model's dataset, generated once rather than on every rerun."""
+def dataset(name: str, seed: int, options_json: str):
+    """A built-in dataset (options as sorted JSON), generated once rather than on every rerun."""
     import json
 
     from core import data

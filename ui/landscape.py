@@ -12,8 +12,8 @@ import streamlit as st
 import torch
 
 from core import data, landscape, models, zoo
-from ui import cache
 from core.train import fit
+from ui import cache
 
 LIMITS = {"resolution": landscape.MAX_RESOLUTION, "span": landscape.MAX_SPAN, "steps": 1000}
 
@@ -54,11 +54,6 @@ def zoo_model(name: str) -> dict:
 
 def rebuild(record: dict):
     return models.restore(record)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def load_dataset(name: str, seed: int, options_json: str) -> data.Dataset:
-    return data.load(name, seed=seed, **json.loads(options_json))
 
 
 MAX_CACHED_SURFACES = 16

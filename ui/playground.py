@@ -12,18 +12,13 @@ import torch
 from core import boundary, data, models, user_data
 from core.errors import CoreError
 from core.train import OPTIMIZERS, fit
-from ui import charts
+from ui import cache, charts
 from ui.formulas import OPTIMIZER_NAMES
 
 DATASETS = {"moons": "Two moons", "circles": "Circles", "spirals": "Spirals", "xor": "XOR", "iris": "Iris",
             "digits": "Digits (8x8)", "linear": "Linear regression (y = x + noise)", "csv": "Your CSV"}
 MAX_EPOCHS_PAGE = 1000  # training from the page: at most this many epochs
 MAX_TRAJECTORY_FLOATS = 10_000_000  # parameters x (epochs + 1) kept for the loss surface page (40 MB)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def load_dataset(name: str, seed: int, options_json: str) -> data.Dataset:
-    return data.load(name, seed=seed, **json.loads(options_json))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -58,7 +53,7 @@ def dataset_controls():
         options["noise"] = float(st.sidebar.slider("Noise", 0.0, 1.0, 0.15 if name != "linear" else 0.1, 0.01,
                                                    key="pg_noise"))
     try:
-        ds = load_dataset(name, seed, json.dumps(options, sort_keys=True))
+        ds = cache.dataset(name, seed, json.dumps(options, sort_keys=True))
     except CoreError as e:
         return None, None, str(e)
     return ds, {"name": name, "seed": seed, **options}, None

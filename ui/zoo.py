@@ -90,7 +90,7 @@ def try_it(e: dict, int8: dict) -> None:
     with st.expander("Try it: run through onnxruntime"):
         key = f"try_{e['family']}"
         d = e["dataset"]
-        ds = cache.zoo_dataset(d["name"], d["seed"], json.dumps(d["options"], sort_keys=True))
+        ds = cache.dataset(d["name"], d["seed"], json.dumps(d["options"], sort_keys=True))
         if e["task"] != "sequence":
             st.caption("Inputs are standardized features (mean 0, standard deviation 1 over the training split).")
         try:
