@@ -138,12 +138,13 @@ with net_tab:
         st.info(no_path)
         st.stop()
     ds_key = ui_ls.dataset_key(ds)
+    keys = {name: ui_ls.record_key(r) for name, r in records.items()}  # weight fingerprints, for the caches
     if metric == "accuracy" and ds.task == "regression":
         st.info("A regression model has no accuracy: the maps show its training loss (mean squared error).")
         metric = "loss"
     map_span = float(span)
     if method == "pca" and fit_path:
-        need = max(landscape.path_span(r["trajectory"]) for r in records.values())
+        need = max(ui_ls.path_span(keys[name], r) for name, r in records.items())
         map_span = round(min(landscape.MAX_SPAN, need), 3)
         st.caption(f"Map span ±{map_span:g}: the whole path fits (the 1-D slices keep ±{span:g})."
                    if need <= landscape.MAX_SPAN else f"Map span ±{map_span:g}, the limit; the path reaches "
@@ -153,7 +154,7 @@ with net_tab:
     surfaces = {}
     try:
         for name, rec in records.items():
-            surfaces[name] = ui_ls.surface(ui_ls.record_key(rec), rec, ds_key, ds, method, int(res), map_span, seed,
+            surfaces[name] = ui_ls.surface(keys[name], rec, ds_key, ds, method, int(res), map_span, seed,
                                            label[name])
     except CoreError as err:
         st.error(str(err))
@@ -235,6 +236,6 @@ with net_tab:
     if dchoice == "interpolation" and no_path:
         st.info(no_path)
     else:
-        sl = {name: ui_ls.cached_slice(ui_ls.record_key(r), r, ds_key, ds, dchoice, float(span), seed) for name, r in records.items()}
+        sl = {name: ui_ls.cached_slice(keys[name], r, ds_key, ds, dchoice, float(span), seed) for name, r in records.items()}
         xt = "α (0 = initial weights, 1 = trained)" if dchoice == "interpolation" else "α along the direction"
         st.altair_chart(lc.slices_chart(sl, xt, "Training loss along a line: the sharper minimum rises faster"), width="stretch")

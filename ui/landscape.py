@@ -109,6 +109,12 @@ def _nbytes(s: landscape.Surface) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def path_span(record_key: str, _record: dict) -> float:
+    """The map span that shows a model's whole PCA path: a PCA of its trajectory, once per model."""
+    return landscape.path_span(_record["trajectory"])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def cached_slice(record_key: str, _record: dict, dataset_key: str, _dataset: data.Dataset, direction: str, span: float,
                  seed: int) -> dict:
     init = _record["trajectory"][0] if _record["trajectory"] is not None else None
