@@ -13,10 +13,12 @@ import math
 import torch
 from torch import nn
 
-from core import models
+from core import losses, models, optimizers
 from core.data import Dataset
 from core.errors import ConfigError, DivergenceError
 from core.train import resolve_device
+
+CROSS_ENTROPY = losses.per_model("cross_entropy", "classification")
 
 
 def _forward(Ws, bs, x, act, p_drop=None, gen=None):
@@ -36,9 +38,8 @@ def _forward(Ws, bs, x, act, p_drop=None, gen=None):
 
 
 def _scores(logits, y):
-    K = logits.shape[0]
-    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.repeat(K), reduction="none")
-    return loss.reshape(K, -1).mean(1), (logits.argmax(-1) == y).float().mean(1)
+    """(K,) cross-entropy (the loss of core.losses) and accuracy of K variants' logits (K, B, classes)."""
+    return CROSS_ENTROPY(logits, y), (logits.argmax(-1) == y).float().mean(1)
 
 
 def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), activation: str = "relu", epochs: int = 300,
@@ -59,7 +60,7 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     l1, l2, p_drop, noise = col("l1"), col("l2"), col("dropout"), col("input_noise")
     patience = [int(s.get("patience", 0)) for s in settings]
     act = models.ACTIVATIONS[activation]()
-    opt = torch.optim.Adam(Ws + bs, lr=lr)
+    opt = optimizers.make("adam", Ws + bs, lr)
     gen = torch.Generator().manual_seed(seed)
     Xt, yt, Xv, yv = (torch.as_tensor(a, device=dev) for a in (dataset.X_train, dataset.y_train, dataset.X_val, dataset.y_val))
     n, bsz = len(Xt), min(batch_size, len(Xt))

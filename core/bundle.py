@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
-from core import models
+from core import models, optimizers
 from core.data import Dataset
-from core.export import to_onnx
+from core.export import to_onnx_bytes
 
 SCRIPT = '''"""Rebuild and retrain the network described in config.json on data.npz, with plain PyTorch.
 
@@ -26,66 +24,80 @@ import numpy as np
 import torch
 from torch import nn
 
-config = json.load(open("config.json"))
-m, t = config["model"], config["train"]
-parser = argparse.ArgumentParser()
-parser.add_argument("--epochs", type=int, default=t["epochs"])
-epochs = parser.parse_args().epochs
-data = np.load("data.npz")
-X_train, y_train, X_val, y_val = (torch.as_tensor(data[k]) for k in ("X_train", "y_train", "X_val", "y_val"))
-
-act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}[m["activation"]]
-layers, width = [], m["in_features"]
-for w in m["widths"]:
-    layers += [nn.Linear(width, w)] + ([nn.BatchNorm1d(w)] if m["batch_norm"] else []) + [act()]
-    layers += [nn.Dropout(m["dropout"])] if m["dropout"] > 0 else []
-    width = w
-model = nn.Sequential(*layers, nn.Linear(width, m["out_features"]))
-
-torch.manual_seed(t["seed"])
-opt = {
-    "sgd": lambda p: torch.optim.SGD(p, lr=t["lr"]),
-    "momentum": lambda p: torch.optim.SGD(p, lr=t["lr"], momentum=t["momentum"]),
-    "nesterov": lambda p: torch.optim.SGD(p, lr=t["lr"], momentum=t["momentum"], nesterov=True),
-    "adagrad": lambda p: torch.optim.Adagrad(p, lr=t["lr"]),
-    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=t["lr"]),
-    "adam": lambda p: torch.optim.Adam(p, lr=t["lr"]),
-    "adamw": lambda p: torch.optim.AdamW(p, lr=t["lr"], weight_decay=t["weight_decay"]),
-}[t["optimizer"]](model.parameters())
-regression = config["dataset"]["task"] == "regression"
+# the explorer's optimizer table (core.optimizers), written here as data
+OPTIMIZERS = json.loads(\'\'\'__OPTIMIZERS__\'\'\')
 
 
-def data_loss(out, y):
+def data_loss(out, y, loss, regression):
+    """The explorer's losses (core.losses): MSE on the outputs for regression; for classes, cross-entropy
+    on the logits, or MSE between softmax probabilities and one-hot targets."""
     if regression:
         return nn.functional.mse_loss(out, y)
-    if t["loss"] == "mse":  # squared error between softmax probabilities and one-hot targets
-        return nn.functional.mse_loss(torch.softmax(out, -1), nn.functional.one_hot(y, out.shape[-1]).float())
+    if loss == "mse":
+        return nn.functional.mse_loss(torch.softmax(out, -1), nn.functional.one_hot(y, out.shape[-1]).to(out.dtype))
     return nn.functional.cross_entropy(out, y)
 
 
-weights = [p for p in model.parameters() if p.dim() > 1]
-gen = torch.Generator().manual_seed(t["seed"])
-for epoch in range(1, epochs + 1):
-    model.train()
-    order = torch.randperm(len(X_train), generator=gen)
-    for i in range(0, len(order), t["batch_size"]):
-        idx = order[i:i + t["batch_size"]]
-        xb = X_train[idx]
-        if t["input_noise"] > 0:
-            xb = xb + t["input_noise"] * torch.randn(xb.shape, generator=gen)
-        loss = data_loss(model(xb), y_train[idx])
-        loss = loss + t["l1"] * sum(w.abs().sum() for w in weights) + t["l2"] * sum((w * w).sum() for w in weights)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    with torch.no_grad():
-        out = model(X_val)
-        score = data_loss(out, y_val).item()
-        acc = "" if regression else f"  val accuracy {(out.argmax(1) == y_val).float().mean().item():.4f}"
-    if epoch == epochs or epoch % max(1, epochs // 10) == 0:
-        print(f"epoch {epoch:4d}  val loss {score:.4f}{acc}")
+def make_optimizer(params, t):
+    spec = OPTIMIZERS[t["optimizer"]]
+    kwargs = {arg: t[field] for arg, field in spec["from_config"].items()}
+    return getattr(torch.optim, spec["class"])(params, lr=t["lr"], **kwargs, **spec["fixed"])
+
+
+def build_network(m):
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}[m["activation"]]
+    layers, width = [], m["in_features"]
+    for w in m["widths"]:
+        layers += [nn.Linear(width, w)] + ([nn.BatchNorm1d(w)] if m["batch_norm"] else []) + [act()]
+        layers += [nn.Dropout(m["dropout"])] if m["dropout"] > 0 else []
+        width = w
+    return nn.Sequential(*layers, nn.Linear(width, m["out_features"]))
+
+
+def main():
+    config = json.load(open("config.json"))
+    m, t = config["model"], config["train"]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=t["epochs"])
+    epochs = parser.parse_args().epochs
+    data = np.load("data.npz")
+    X_train, y_train, X_val, y_val = (torch.as_tensor(data[k]) for k in ("X_train", "y_train", "X_val", "y_val"))
+    model = build_network(m)
+    torch.manual_seed(t["seed"])
+    opt = make_optimizer(model.parameters(), t)
+    regression = config["dataset"]["task"] == "regression"
+    weights = [p for p in model.parameters() if p.dim() > 1]
+    gen = torch.Generator().manual_seed(t["seed"])
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(X_train), generator=gen)
+        for i in range(0, len(order), t["batch_size"]):
+            idx = order[i:i + t["batch_size"]]
+            xb = X_train[idx]
+            if t["input_noise"] > 0:
+                xb = xb + t["input_noise"] * torch.randn(xb.shape, generator=gen)
+            loss = data_loss(model(xb), y_train[idx], t["loss"], regression)
+            loss = loss + t["l1"] * sum(w.abs().sum() for w in weights) + t["l2"] * sum((w * w).sum() for w in weights)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            out = model(X_val)
+            score = data_loss(out, y_val, t["loss"], regression).item()
+            acc = "" if regression else f"  val accuracy {(out.argmax(1) == y_val).float().mean().item():.4f}"
+        if epoch == epochs or epoch % max(1, epochs // 10) == 0:
+            print(f"epoch {epoch:4d}  val loss {score:.4f}{acc}")
+
+
+if __name__ == "__main__":
+    main()
 '''
+
+
+def script() -> str:
+    """The standalone train.py, with the optimizer table written in from core.optimizers."""
+    return SCRIPT.replace("__OPTIMIZERS__", json.dumps(optimizers.as_json()))
 
 
 def make_bundle(model, dataset: Dataset, train_config: dict, metrics: dict, name: str = "playground_model") -> bytes:
@@ -95,8 +107,7 @@ def make_bundle(model, dataset: Dataset, train_config: dict, metrics: dict, name
                           "class_names": list(dataset.class_names),
                           "standardization": {"mean": np.asarray(dataset.mean).tolist(),
                                               "std": np.asarray(dataset.std).tolist()}}}
-    with tempfile.TemporaryDirectory() as d:
-        onnx_bytes = Path(to_onnx(model, Path(d) / "model.onnx", metadata={"dataset": config["dataset"]})).read_bytes()
+    onnx_bytes = to_onnx_bytes(model, metadata={"dataset": config["dataset"]})
     npz = io.BytesIO()
     np.savez(npz, X_train=dataset.X_train, y_train=dataset.y_train, X_val=dataset.X_val, y_val=dataset.y_val)
     readme = (f"{name}: {models.describe(model)}, trained on {dataset.name}.\n"
@@ -111,11 +122,7 @@ def make_bundle(model, dataset: Dataset, train_config: dict, metrics: dict, name
         z.writestr(f"{name}/config.json", json.dumps(config, indent=1))
         z.writestr(f"{name}/metrics.json", json.dumps(metrics, indent=1))
         z.writestr(f"{name}/data.npz", npz.getvalue())
-        z.writestr(f"{name}/train.py", SCRIPT)
+        z.writestr(f"{name}/train.py", script())
         z.writestr(f"{name}/README.txt", readme)
     return buf.getvalue()
 
-
-def onnx_bytes(model) -> bytes:
-    with tempfile.TemporaryDirectory() as d:
-        return Path(to_onnx(model, Path(d) / "model.onnx")).read_bytes()

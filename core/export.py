@@ -8,6 +8,7 @@ from onnxruntime's dynamic quantization, after its shape-inference pre-processin
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -25,16 +26,29 @@ from core.models import Transformer, config_dict
 OPSET = 18
 
 
-class _WithAttention(nn.Module):
-    """Exposes a Transformer's attention weights as extra outputs: logits, attention_0, ..."""
+class WithAttention(nn.Module):
+    """Exposes a model's attention weights as extra outputs (main output, attention_0, ...):
+    ``split(model, *inputs)`` returns (main output, [attention of each layer])."""
 
-    def __init__(self, model: Transformer):
+    def __init__(self, model: nn.Module, split=None):
         super().__init__()
         self.model = model
+        self.split = split or (lambda m, tokens: m(tokens, return_attention=True))
 
-    def forward(self, tokens):
-        logits, attention = self.model(tokens, return_attention=True)
-        return (logits, *attention)
+    def forward(self, *inputs):
+        main, attention = self.split(self.model, *inputs)
+        return (main, *attention)
+
+
+def export_proto(module: nn.Module, example: tuple, inputs: list, outputs: list, dynamic: dict,
+                 opset: int = OPSET) -> onnx.ModelProto:
+    """The one call to torch.onnx.export: TorchScript exporter, weights inside the file."""
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, example, buf, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                          opset_version=opset, dynamo=False, external_data=False)
+    return onnx.load_from_string(buf.getvalue())
 
 
 def io_names(model: nn.Module) -> tuple[list[str], list[str]]:
@@ -59,6 +73,7 @@ def atomic_write(path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes files 0600: a server running as another user must read them
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -71,13 +86,13 @@ def example_input(model: nn.Module, batch: int = 2) -> torch.Tensor:
     return torch.zeros(batch, model.config.in_features)
 
 
-def to_onnx(model: nn.Module, path, example: torch.Tensor | None = None, metadata: dict | None = None,
-            opset: int = OPSET) -> Path:
-    """Export ``model`` (eval mode, CPU) to a self-contained ONNX file at ``path``, atomically.
+def to_onnx_bytes(model: nn.Module, example: torch.Tensor | None = None, metadata: dict | None = None,
+                  opset: int = OPSET) -> bytes:
+    """``model`` (eval mode, CPU) as a self-contained, checked ONNX file, in memory.
 
     The batch axis is dynamic (and the sequence axis, for a Transformer, whose attention maps
     are extra outputs). The model's config and ``metadata`` go into the file's metadata_props,
-    so the file explains itself. Runs ``onnx.checker`` before the file appears.
+    so the file explains itself; ``onnx.checker`` runs on it.
     """
     if opset < 17:
         raise ModelError(f"opset must be 17 or later, got {opset}.")
@@ -91,28 +106,23 @@ def to_onnx(model: nn.Module, path, example: torch.Tensor | None = None, metadat
         dynamic[inputs[0]][1] = "length"
         dynamic.update({outputs[0]: {0: "batch", 1: "length"}})
         dynamic.update({o: {0: "batch", 2: "length", 3: "length"} for o in outputs[1:]})
-        module = _WithAttention(model)
+        module = WithAttention(model)
     else:
         dynamic[outputs[0]] = {0: "batch"}
         module = model
+    proto = export_proto(module, (example,), inputs, outputs, dynamic, opset)
+    meta = {"config": json.dumps(config_dict(model)), **{k: json.dumps(v) for k, v in (metadata or {}).items()}}
+    onnx.helper.set_model_props(proto, meta)
+    proto.producer_name = "nn-explorer core.export"
+    onnx.checker.check_model(proto, full_check=True)
+    return proto.SerializeToString()
+
+
+def to_onnx(model: nn.Module, path, example: torch.Tensor | None = None, metadata: dict | None = None,
+            opset: int = OPSET) -> Path:
+    """Export ``model`` to a self-contained ONNX file at ``path`` (see to_onnx_bytes), atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(module, (example,), tmp, input_names=inputs, output_names=outputs,
-                              dynamic_axes=dynamic, opset_version=opset, dynamo=False, external_data=False)
-        proto = onnx.load(tmp)
-        meta = {"config": json.dumps(config_dict(model)), **{k: json.dumps(v) for k, v in (metadata or {}).items()}}
-        onnx.helper.set_model_props(proto, meta)
-        proto.producer_name = "nn-explorer core.export"
-        onnx.checker.check_model(proto, full_check=True)
-        onnx.save(proto, tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, to_onnx_bytes(model, example, metadata, opset))
     return path
 
 
@@ -130,8 +140,7 @@ def quantize_int8(src, dst) -> Path:
         src_meta = {p.key: p.value for p in onnx.load(src).metadata_props}
         onnx.helper.set_model_props(proto, {**src_meta, "precision": "int8"})
         onnx.checker.check_model(proto)
-        onnx.save(proto, out)
-        os.replace(out, dst)
+        atomic_write(dst, proto.SerializeToString())
     return dst
 
 

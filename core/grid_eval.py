@@ -12,17 +12,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
+from core import losses
 from core.params import names, unflatten
-
-
-def _criterion(task: str):
-    if task == "regression":
-        return lambda out, y: ((out - y) ** 2).mean(dim=(-2, -1))
-    def cross_entropy(out, y):  # out (C, N[, T], classes), y (N[, T]) -> (C,)
-        flat_out = out.reshape(out.shape[0], -1, out.shape[-1])
-        target = y.reshape(1, -1).expand(out.shape[0], -1)
-        return nn.functional.cross_entropy(flat_out.transpose(1, 2), target, reduction="none").mean(-1)
-    return cross_entropy
 
 
 def _accuracy(out, y):
@@ -77,18 +68,19 @@ def _vmap_forward(model, thetas: torch.Tensor, X) -> torch.Tensor:
     return vmap(lambda params: functional_call(model, (params, buffers), (X,)))(unflatten(model, thetas))
 
 
-def _score(outputs, y, task: str, split: int | None = None):
+def _score(outputs, y, task: str, split: int | None = None, loss: str | None = None):
     """(loss, accuracy) over an iterable of chunk outputs (C, N, ...); accuracy NaN for regression.
-    With ``split``, the loss is over samples [:split] and the accuracy over [split:]."""
-    crit, losses, accs = _criterion(task), [], []
+    With ``split``, the loss is over samples [:split] and the accuracy over [split:]. ``loss`` names
+    the loss (core.losses; None: the task's default)."""
+    crit, values, accs = losses.per_model(loss, task), [], []
     y_loss, y_acc = (y, y) if split is None else (y[:split], y[split:])
     with torch.no_grad():
         for out in outputs:
             o_loss, o_acc = (out, out) if split is None else (out[:, :split], out[:, split:])
-            losses.append(crit(o_loss, y_loss))
+            values.append(crit(o_loss, y_loss))
             if task != "regression":
                 accs.append(_accuracy(o_acc, y_acc))
-    loss = torch.cat(losses)
+    loss = torch.cat(values)
     return loss, (torch.cat(accs) if accs else torch.full_like(loss, float("nan")))
 
 
@@ -154,7 +146,7 @@ def _reporting(outputs, total: int, on_progress):
 
 
 def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | None = None,
-                   split: int | None = None, on_progress=None):
+                   split: int | None = None, on_progress=None, loss: str | None = None):
     """(loss, accuracy) at each point center + a[k] d1 + b[k] d2, many points per call.
     With ``split``, the loss is over samples [:split] and the accuracy over [split:] (one pass
     over training and validation samples together).
@@ -175,27 +167,27 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
                        for i in range(0, len(a), chunk))
         if on_progress is not None:
             outputs = _reporting(outputs, len(a), on_progress)
-        return _score(outputs, y, task, split)
+        return _score(outputs, y, task, split, loss)
 
 
-def evaluate_grid(model, thetas: torch.Tensor, X, y, task: str, chunk: int | None = None):
+def evaluate_grid(model, thetas: torch.Tensor, X, y, task: str, chunk: int | None = None, loss: str | None = None):
     """(loss, accuracy) for arbitrary parameter rows thetas (G, P), through vmap in chunks."""
     model.eval()
     widest = max(p.shape[0] for p in model.parameters())
     chunk = chunk or _chunk_size(len(X), widest, _budget(X.device, False), _threads(X.device))
-    return _score((_vmap_forward(model, thetas[i: i + chunk], X) for i in range(0, len(thetas), chunk)), y, task)
+    return _score((_vmap_forward(model, thetas[i: i + chunk], X) for i in range(0, len(thetas), chunk)), y, task, loss=loss)
 
 
-def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor, task: str):
+def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor, task: str, loss: str | None = None):
     """The same, one forward pass per grid point: the reference and the benchmark's baseline."""
     model.eval()
     buffers = dict(model.named_buffers())
-    crit = _criterion(task)
-    losses, accs = [], []
+    crit = losses.per_model(loss, task)
+    values, accs = [], []
     with torch.no_grad():
         for t in thetas:
             out = functional_call(model, (unflatten(model, t), buffers), (X,))
-            losses.append(crit(out[None], y)[0])
+            values.append(crit(out[None], y)[0])
             acc = (out.argmax(-1) == y).float().mean() if torch.isfinite(out).all() else torch.tensor(float("nan"))
             accs.append(acc if task != "regression" else torch.tensor(float("nan")))
-    return torch.stack(losses), torch.stack(accs)
+    return torch.stack(values), torch.stack(accs)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from core import losses
 from core.data import Dataset
 from core.errors import ConfigError
 from core.grid_eval import evaluate_grid, evaluate_loop, evaluate_plane  # noqa: F401  (part of this API)
@@ -37,6 +39,7 @@ class Surface:
     explained_variance: np.ndarray | None = None  # PCA only: share of trajectory variance per direction
     reconstruction_error: float | None = None  # |start - its projection| / |start - end|: how flat the path is
     center_loss: float = float("nan")
+    loss_name: str = "cross_entropy"  # the loss on the map (core.losses): the one the model was trained with
 
 
 def filter_normalize(direction: list[torch.Tensor], weights: list[torch.Tensor], method: str) -> list[torch.Tensor]:
@@ -110,14 +113,18 @@ def _check(method, resolution, span):
 
 def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 51, span: float = 1.0, seed: int = 0,
             trajectory: np.ndarray | None = None, device: str = "auto", max_points: int = 2000,
-            max_val_points: int | None = None, on_progress=None) -> Surface:
+            max_val_points: int | None = None, on_progress=None, loss: str | None = None) -> Surface:
     """Training loss and validation accuracy on the plane theta* + a d1 + b d2, a and b in [-span, span].
+
+    ``loss`` is the loss the model was trained with (core.losses; None: the task's default), so
+    the centre of the map is the training loss core.train reports.
 
     The loss uses at most ``max_points`` training samples and the accuracy at most
     ``max_val_points`` validation samples (all by default), the first ones of each split.
     ``on_progress(done, total)`` is called as grid points are finished.
     """
     _check(method, resolution, span)
+    loss = losses.resolve(loss, dataset.task)
     model = model.cpu().eval()
     dev = resolve_device(device)
     center = flat(model)
@@ -138,16 +145,16 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
     Xt, yt = (torch.as_tensor(v[:max_points], device=dev) for v in (dataset.X_train, dataset.y_train))
     Xv, yv = (torch.as_tensor(v[:max_val_points], device=dev) for v in (dataset.X_val, dataset.y_val))
     try:  # one pass: the loss over the training samples, the accuracy over the validation ones
-        loss, acc = evaluate_plane(m, c, e1, e2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), dataset.task,
-                                   split=len(Xt), on_progress=on_progress)
+        values, acc = evaluate_plane(m, c, e1, e2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), dataset.task,
+                                     split=len(Xt), on_progress=on_progress, loss=loss)
         zero = torch.zeros(1, device=dev)
-        c_loss, _ = evaluate_plane(m, c, e1, e2, zero, zero, Xt, yt, dataset.task)
+        c_loss, _ = evaluate_plane(m, c, e1, e2, zero, zero, Xt, yt, dataset.task, loss=loss)
     finally:
         model.cpu()
-    loss = loss.cpu().numpy().reshape(resolution, resolution).astype(np.float64)
-    loss[~np.isfinite(loss)] = np.nan
-    return Surface(alphas, betas, loss, acc.cpu().numpy().reshape(resolution, resolution), [d1.numpy(), d2.numpy()],
-                   method, coords, explained, err, float(c_loss[0]))
+    values = values.cpu().numpy().reshape(resolution, resolution).astype(np.float64)
+    values[~np.isfinite(values)] = np.nan
+    return Surface(alphas, betas, values, acc.cpu().numpy().reshape(resolution, resolution), [d1.numpy(), d2.numpy()],
+                   method, coords, explained, err, float(c_loss[0]), loss)
 
 
 def sharpness(s: Surface, radius: float) -> float:
@@ -178,8 +185,8 @@ def path_fidelity(model, dataset: Dataset, s: Surface, trajectory: np.ndarray, e
     a, b = (torch.tensor([float(v)]) for v in s.trajectory[epoch])
     zero = torch.zeros(1)
     Xt, yt = torch.as_tensor(dataset.X_train[:max_points]), torch.as_tensor(dataset.y_train[:max_points])
-    plane, _ = evaluate_plane(model, center, d1, d2, a, b, Xt, yt, dataset.task)
-    real, _ = evaluate_plane(model, theta, d1, d2, zero, zero, Xt, yt, dataset.task)
+    plane, _ = evaluate_plane(model, center, d1, d2, a, b, Xt, yt, dataset.task, loss=s.loss_name)
+    real, _ = evaluate_plane(model, theta, d1, d2, zero, zero, Xt, yt, dataset.task, loss=s.loss_name)
     offset = (theta - center).double()
     residual = offset - float(a) * d1.double() - float(b) * d2.double()
     off = float(residual.norm() / offset.norm()) if float(offset.norm()) > 0 else 0.0
@@ -188,7 +195,7 @@ def path_fidelity(model, dataset: Dataset, s: Surface, trajectory: np.ndarray, e
 
 
 def slice_1d(model, dataset: Dataset, direction: str = "filter", points: int = 51, span: float = 1.0, seed: int = 0,
-             initial: np.ndarray | None = None, max_points: int = 2000) -> dict:
+             initial: np.ndarray | None = None, max_points: int = 2000, loss: str | None = None) -> dict:
     """Loss along one line. direction "filter"/"layer"/"none": theta* + a d with a in [-span, span];
     "interpolation": (1 - a) theta_0 + a theta* with a in [-0.5, 1.5] (Goodfellow et al. 2015)."""
     model = model.cpu().eval()
@@ -207,6 +214,6 @@ def slice_1d(model, dataset: Dataset, direction: str = "filter", points: int = 5
     zero, none = torch.zeros_like(a), torch.zeros_like(d)
     Xt, yt = torch.as_tensor(dataset.X_train[:max_points]), torch.as_tensor(dataset.y_train[:max_points])
     Xv, yv = torch.as_tensor(dataset.X_val), torch.as_tensor(dataset.y_val)
-    loss, acc = evaluate_plane(model, origin, d, none, a, zero, torch.cat([Xt, Xv]), torch.cat([yt, yv]),
-                               dataset.task, split=len(Xt))
-    return {"alphas": alphas, "loss": loss.numpy(), "accuracy": acc.numpy(), "direction": direction}
+    values, acc = evaluate_plane(model, origin, d, none, a, zero, torch.cat([Xt, Xv]), torch.cat([yt, yv]),
+                                 dataset.task, split=len(Xt), loss=losses.resolve(loss, dataset.task))
+    return {"alphas": alphas, "loss": values.numpy(), "accuracy": acc.numpy(), "direction": direction}

@@ -9,8 +9,6 @@ sentence-transformers pools this model (Reimers & Gurevych 2019).
 from __future__ import annotations
 
 import os
-import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +67,8 @@ def export(path: Path = ONNX_FILE, progress=None) -> Path:
     """Export to ONNX (attention outputs attention_0..5), atomically; returns the cached file."""
     import torch
 
+    from core.export import WithAttention, atomic_write, export_proto
+
     if path.exists():
         return path
     if not available():
@@ -77,33 +77,18 @@ def export(path: Path = ONNX_FILE, progress=None) -> Path:
     progress and progress("Loading all-MiniLM-L6-v2 from the installed package...")
     model, tok = load_model(), load_tokenizer()
 
-    class WithAttention(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                       output_attentions=True)
-            return (o.last_hidden_state, *o.attentions)
+    def split(m, input_ids, attention_mask, token_type_ids):
+        o = m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, output_attentions=True)
+        return o.last_hidden_state, o.attentions
 
     enc, _ = encode(tok, ["An example sentence.", "Another, longer example sentence for export."])
     outputs = ["last_hidden_state"] + [f"attention_{i}" for i in range(LAYERS)]
     dynamic = {k: {0: "batch", 1: "length"} for k in (*INPUTS, "last_hidden_state")}
     dynamic.update({o: {0: "batch", 2: "length", 3: "length"} for o in outputs[1:]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
     progress and progress("Exporting to ONNX with attention outputs (about 90 MB, once)...")
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(WithAttention(model), tuple(torch.as_tensor(enc[k]) for k in INPUTS), tmp,
-                              input_names=list(INPUTS), output_names=outputs, dynamic_axes=dynamic, opset_version=18,
-                              dynamo=False, external_data=False)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    proto = export_proto(WithAttention(model, split), tuple(torch.as_tensor(enc[k]) for k in INPUTS), list(INPUTS),
+                         outputs, dynamic)
+    atomic_write(path, proto.SerializeToString())
     return path
 
 

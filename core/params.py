@@ -10,8 +10,15 @@ def names(model) -> list[str]:
     return [n for n, _ in model.named_parameters()]
 
 
-def flat(model) -> torch.Tensor:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+def flat(model_or_tensors) -> torch.Tensor:
+    """A model's parameters (or any tensors) as one flat vector, in parameter order."""
+    tensors = model_or_tensors.parameters() if hasattr(model_or_tensors, "parameters") else model_or_tensors
+    return torch.cat([p.detach().reshape(-1) for p in tensors])
+
+
+def penalized_weights(model) -> list:
+    """Weights that L1/L2 act on: matrices and embeddings, not biases or norm parameters."""
+    return [p for p in model.parameters() if p.dim() > 1]
 
 
 def unflatten(model, vec: torch.Tensor) -> dict:

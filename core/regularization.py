@@ -8,9 +8,7 @@ L1 and L2 penalties, dropout (Srivastava et al. 2014), early stopping, batch nor
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,8 +17,9 @@ from core import models
 from core.batched_variants import train_together
 from core.data import Dataset
 from core.errors import ConfigError
-from core.export import to_onnx
-from core.train import fit, penalized_weights
+from core.export import to_onnx_bytes
+from core.params import flat, penalized_weights
+from core.train import fit
 
 REMEDIES = {  # name: (what the strength means, allowed range, default strength)
     "l1": ("L1 strength λ₁", (1e-6, 1e-1), 1e-3),
@@ -70,7 +69,7 @@ def _options(remedies: dict) -> tuple[dict, dict]:
 
 def _variant(name: str, remedies: dict, model, history: dict, best_epoch: int, stopped: bool, export: bool) -> Variant:
     """Metrics of the weights a variant ends with (for early stopping: its best epoch), and its ONNX file."""
-    w = torch.cat([p.detach().reshape(-1) for p in penalized_weights(model)]).numpy()
+    w = flat(penalized_weights(model)).numpy()
     b = best_epoch - 1
     metrics = {
         "train_accuracy": history["train_acc"][b], "val_accuracy": history["val_acc"][b],
@@ -80,10 +79,7 @@ def _variant(name: str, remedies: dict, model, history: dict, best_epoch: int, s
         "weight_norm": float(np.linalg.norm(w)), "near_zero": float(np.mean(np.abs(w) < NEAR_ZERO)),
         "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "stopped_early": stopped,
     }
-    onnx = b""
-    if export:
-        with tempfile.TemporaryDirectory() as d:
-            onnx = Path(to_onnx(model, Path(d) / "v.onnx")).read_bytes()
+    onnx = to_onnx_bytes(model) if export else b""
     return Variant(name, dict(remedies), history, w, metrics, onnx)
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core import optimizers
 from core.data import load
 from core.errors import ConfigError
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
 MAX_STEPS = 1000
 DIVERGED = 1e6  # a coordinate or loss beyond this counts as diverged
 
@@ -70,18 +71,6 @@ def grid(name: str, resolution: int = 120):
     return xs, ys, np.asarray(loss(name, gx, gy), float)
 
 
-def _optimizer(kind: str, params, lr: float):
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if kind in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=kind == "nesterov")
-    if kind == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    return torch.optim.Adam(params, lr=lr)
-
-
 def path(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
     """The optimizer's path from ``start``: points (k+1, 2), losses (k+1,), and where it diverged
     (the step at which the loss or a coordinate left the finite range; None if it did not)."""
@@ -94,7 +83,7 @@ def path(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
     if not np.isfinite(start).all():
         raise ConfigError("The start point must be two finite numbers.")
     p = torch.tensor([float(start[0]), float(start[1])], dtype=torch.float64, requires_grad=True)
-    opt = _optimizer(optimizer, [p], lr)
+    opt = optimizers.make(optimizer, [p], lr)
     points, losses, diverged = [p.detach().numpy().copy()], [], None
     for k in range(steps + 1):
         L = loss(name, p[0], p[1])

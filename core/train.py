@@ -15,11 +15,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from core import losses, optimizers
 from core.data import Dataset
 from core.errors import ConfigError, DivergenceError
+from core.params import flat, penalized_weights
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-LOSSES = ("cross_entropy", "mse")
+OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
+LOSSES = tuple(losses.LOSSES)
 MAX_EPOCHS = 5000
 
 
@@ -41,10 +43,9 @@ class TrainConfig:
     record_trajectory: bool = True  # keep the flattened parameters after every epoch
 
     def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
+        optimizers.check(self.optimizer)
         if self.loss is not None and self.loss not in LOSSES:
-            raise ConfigError(f"Unknown loss {self.loss!r}; choose 'cross_entropy' or 'mse'.")
+            raise ConfigError(f"Unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}.")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise ConfigError(f"The learning rate must be above 0 and at most 10, got {self.lr!r}.")
         if not (isinstance(self.epochs, int) and 1 <= self.epochs <= MAX_EPOCHS):
@@ -93,38 +94,7 @@ def resolve_device(device: str) -> torch.device:
 
 
 def flat_parameters(model: nn.Module) -> np.ndarray:
-    return torch.cat([p.detach().reshape(-1).cpu() for p in model.parameters()]).numpy().copy()
-
-
-def penalized_weights(model: nn.Module):
-    """Weights that L1/L2 act on: matrices and embeddings, not biases or norm parameters."""
-    return [p for p in model.parameters() if p.dim() > 1]
-
-
-def loss_fn(name: str, task: str):
-    """Data loss on logits. MSE for classification compares softmax probabilities to one-hot."""
-    if name == "cross_entropy":
-        if task == "regression":
-            raise ConfigError("Cross-entropy needs class labels; use the MSE loss for regression.")
-        return lambda out, y: nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-    if task == "regression":
-        return lambda out, y: nn.functional.mse_loss(out, y)
-    return lambda out, y: nn.functional.mse_loss(
-        torch.softmax(out, -1), nn.functional.one_hot(y, out.shape[-1]).to(out.dtype))
-
-
-def _optimizer(c: TrainConfig, params):
-    if c.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=c.lr)
-    if c.optimizer in ("momentum", "nesterov"):
-        return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, nesterov=c.optimizer == "nesterov")
-    if c.optimizer == "adagrad":
-        return torch.optim.Adagrad(params, lr=c.lr)
-    if c.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=c.lr)
-    if c.optimizer == "adam":
-        return torch.optim.Adam(params, lr=c.lr)
-    return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
+    return flat(model).cpu().numpy().copy()
 
 
 @torch.no_grad()
@@ -133,7 +103,7 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: str, loss
     was_training = model.training
     model.eval()
     out = model(X)
-    value = float(loss_fn(loss, task)(out, y))
+    value = float(losses.single(loss, task)(out, y))
     acc = float("nan") if task == "regression" else float((out.argmax(-1) == y).float().mean())
     model.train(was_training)
     return value, acc
@@ -157,8 +127,8 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     if unknown:
         raise ConfigError(f"Unknown training option(s) {sorted(unknown)}; see core.train.TrainConfig.")
     c = TrainConfig(**config)
-    loss_name = c.loss or ("mse" if dataset.task == "regression" else "cross_entropy")
-    criterion = loss_fn(loss_name, dataset.task)
+    loss_name = losses.resolve(c.loss, dataset.task)
+    criterion = losses.single(loss_name, dataset.task)
     device = resolve_device(c.device)
     if min(c.batch_size, len(dataset.X_train)) < 2 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
         raise ConfigError("Batch norm normalises over the batch, so it needs batches of at least 2 samples; "
@@ -167,7 +137,7 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     gen = torch.Generator().manual_seed(c.seed)
     model.to(device).train()
     Xt, yt, Xv, yv = _tensors(dataset, device)
-    opt = _optimizer(c, model.parameters())
+    opt = optimizers.make(c.optimizer, model.parameters(), c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
     weights = penalized_weights(model)
     hist = History(config={**asdict(c), "loss": loss_name}, device=str(device))
     traj = [flat_parameters(model)] if c.record_trajectory else None

@@ -4,7 +4,7 @@ import numpy as np
 import onnxruntime as ort
 import streamlit as st
 
-from core import boundary, bundle, metrics
+from core import boundary, bundle, export, metrics
 from core.errors import CoreError, DivergenceError
 from core.train import predict
 from ui import charts, playground as pg
@@ -125,7 +125,7 @@ if cv and cv["key"] == key + str(k):
 st.subheader("Export")
 if st.button("Export to ONNX", key="pg_export_btn"):
     with st.spinner("Exporting and checking..."):
-        onnx_bytes = bundle.onnx_bytes(model)
+        onnx_bytes = export.to_onnx_bytes(model)
         sess = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
         ort_out = sess.run(None, {"input": ds.X_val})[0]
         torch_out = predict(model, ds.X_val)

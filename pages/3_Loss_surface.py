@@ -7,7 +7,8 @@ import streamlit as st
 
 from core import boundary, data, landscape, models, toy_surfaces as toys
 from core.errors import CoreError
-from ui import cache, charts, landscape as ui_ls, landscape_charts as lc, playground as ui_pg
+from ui import cache, charts, landscape as ui_ls, playground as ui_pg
+from ui.charts import landscape as lc
 from ui.formulas import OPTIMIZER, OPTIMIZER_NAMES
 
 st.set_page_config(page_title="Loss surface", page_icon="⛰️", layout="wide")

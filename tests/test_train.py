@@ -51,7 +51,7 @@ def test_mse_loss_on_classes_and_regression():
     torch.manual_seed(0)
     h = train.fit(models.build("regression"), ds, epochs=60, lr=0.01)
     assert h.val_loss[-1] < 0.05 and math.isnan(h.val_acc[-1])
-    with pytest.raises(ConfigError, match="MSE loss for regression"):
+    with pytest.raises(ConfigError, match="mean squared error for regression"):
         train.fit(models.build("regression"), ds, loss="cross_entropy")
 
 

@@ -1,4 +1,8 @@
-"""LaTeX of the losses and optimizers, for the learner, beside the controls."""
+"""LaTeX of the losses and optimizers, for the learner, beside the controls; keyed by the tables
+of core.losses and core.optimizers, whose labels name them."""
+
+from core.losses import LOSSES
+from core.optimizers import OPTIMIZERS
 
 LOSS = {
     "cross_entropy": r"L = -\frac{1}{N}\sum_{n=1}^{N} \log \frac{e^{z_{n,y_n}}}{\sum_{k} e^{z_{n,k}}}",
@@ -23,8 +27,8 @@ PENALTY = {
     "l2": r"L_{\text{total}} = L + \lambda_2 \sum_i w_i^2",
 }
 
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
-                   "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+OPTIMIZER_NAMES = {name: o.label for name, o in OPTIMIZERS.items()}
+LOSS_NAMES = {name: loss.label for name, loss in LOSSES.items()}
 
 LOSS_NOTE = {
     "cross_entropy": "softmax of the logits z, then the negative log-probability of the true class",

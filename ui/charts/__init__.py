@@ -6,8 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-CLASS_COLORS = ["#1f77b4", "#E4572E", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-                "#17becf", "#ff7f0e"]
+from ui.charts.palette import ACCENT, CLASS_COLORS, COUNT_SCHEME, SPLITS, TRAIN
+
 
 
 def history_frame(history: dict, metric: str) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def curves(history: dict, metric: str, title: str, y_title: str, log: bool = Fal
     df = history_frame(history, metric)
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(2, epochs or int(df["epoch"].max() or 2))]))
     y = alt.Y(f"{metric}:Q", title=y_title, scale=alt.Scale(type="log" if log else "linear", zero=False))
-    color = alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"], range=["#1f77b4", "#E4572E"]))
+    color = alt.Color("split:N", title=None, scale=alt.Scale(domain=["train", "validation"], range=list(SPLITS.values())))
     return (alt.Chart(df, title=title).mark_line(point=len(df) < 60)
             .encode(x, y, color, tooltip=["epoch", "split", alt.Tooltip(f"{metric}:Q", format=".4f")])
             .properties(height=220).interactive(bind_y=False))
@@ -62,7 +62,7 @@ def confusion_matrix(cm, class_names, title: str = "Confusion matrix (validation
     df = pd.DataFrame(rows)
     base = alt.Chart(df, title=title).encode(
         x=alt.X("predicted:N", sort=names, title="predicted class"), y=alt.Y("actual:N", sort=names, title="true class"))
-    heat = base.mark_rect().encode(color=alt.Color("samples:Q", scale=alt.Scale(scheme="blues"), title="samples"),
+    heat = base.mark_rect().encode(color=alt.Color("samples:Q", scale=alt.Scale(scheme=COUNT_SCHEME), title="samples"),
                                    tooltip=["actual", "predicted", "samples"])
     text = base.mark_text(fontSize=12).encode(
         text="samples:Q",
@@ -72,9 +72,9 @@ def confusion_matrix(cm, class_names, title: str = "Confusion matrix (validation
 
 def regression_fit(X: np.ndarray, y: np.ndarray, line_x: np.ndarray, line_y: np.ndarray, title: str,
                    x_title: str = "x (standardized)") -> alt.Chart:
-    pts = alt.Chart(pd.DataFrame({"x": X[:, 0], "y": np.ravel(y)})).mark_circle(size=30, color="#1f77b4").encode(
+    pts = alt.Chart(pd.DataFrame({"x": X[:, 0], "y": np.ravel(y)})).mark_circle(size=30, color=TRAIN).encode(
         x=alt.X("x:Q", title=x_title), y=alt.Y("y:Q", title="y"), tooltip=["x", "y"])
-    line = alt.Chart(pd.DataFrame({"x": line_x, "y": line_y})).mark_line(color="#E4572E", strokeWidth=3).encode(x="x:Q", y="y:Q")
+    line = alt.Chart(pd.DataFrame({"x": line_x, "y": line_y})).mark_line(color=ACCENT, strokeWidth=3).encode(x="x:Q", y="y:Q")
     return alt.layer(pts, line, title=title).properties(height=320).interactive()
 
 
@@ -88,12 +88,12 @@ def gap_curves(history: dict, title: str) -> alt.Chart:
     """Train and validation loss with the generalization gap between them shaded."""
     n = len(history["train_loss"])
     df = pd.DataFrame({"epoch": np.arange(1, n + 1), "train": history["train_loss"], "validation": history["val_loss"]})
-    band = alt.Chart(df).mark_area(opacity=0.25, color="#E4572E").encode(
+    band = alt.Chart(df).mark_area(opacity=0.25, color=ACCENT).encode(
         x=alt.X("epoch:Q", title="epoch"), y=alt.Y("train:Q", title="loss"), y2="validation:Q")
     long = df.melt("epoch", var_name="split", value_name="loss")
     lines = alt.Chart(long).mark_line().encode(
         x="epoch:Q", y="loss:Q", color=alt.Color("split:N", scale=alt.Scale(domain=["train", "validation"],
-                                                                             range=["#1f77b4", "#E4572E"]), title=None),
+                                                                             range=list(SPLITS.values())), title=None),
         tooltip=["epoch", "split", alt.Tooltip("loss:Q", format=".4f")])
     return alt.layer(band, lines, title=title).properties(height=200)
 
@@ -102,7 +102,7 @@ def weight_histogram(weights: np.ndarray, title: str, bins: int = 40) -> alt.Cha
     lim = float(np.quantile(np.abs(weights), 0.995)) or 1.0
     counts, edges = np.histogram(np.clip(weights, -lim, lim), bins=bins, range=(-lim, lim))
     df = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "weights": counts})
-    return alt.Chart(df, title=title).mark_bar(color="#1f77b4", binSpacing=0).encode(
+    return alt.Chart(df, title=title).mark_bar(color=TRAIN, binSpacing=0).encode(
         x=alt.X("from:Q", title="weight value", bin="binned"), x2="to:Q", y=alt.Y("weights:Q", title="number of weights"),
         tooltip=[alt.Tooltip("from:Q", format=".3f"), alt.Tooltip("to:Q", format=".3f"), "weights"]).properties(height=160)
 

@@ -6,8 +6,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-PATH_COLORS = {"sgd": "#1f77b4", "momentum": "#2ca02c", "nesterov": "#9467bd", "adagrad": "#8c564b",
-               "rmsprop": "#e377c2", "adam": "#E4572E"}
+from ui.charts.palette import ACCENT, OPTIMIZER_COLORS, SURFACE_SCHEME
+
+PATH_COLORS = OPTIMIZER_COLORS
 
 
 def _cells(xs, ys, Z):
@@ -26,7 +27,7 @@ def value_range(arrays, log: bool) -> tuple[float, float] | None:
     return (float(vals.min()), float(vals.max())) if len(vals) else None
 
 
-def _map(cells: pd.DataFrame, title, value_title, log, contour, x_title, y_title, scheme="viridis", reverse=False,
+def _map(cells: pd.DataFrame, title, value_title, log, contour, x_title, y_title, scheme=SURFACE_SCHEME, reverse=False,
          shared: tuple[float, float] | None = None):
     if log:
         cells = cells.assign(value=np.where(cells["value"] > 0, cells["value"], np.nan))
@@ -93,7 +94,7 @@ def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight:
     Z = (s.loss if metric == "loss" else s.accuracy).T  # rows follow beta (y), columns alpha (x)
     value = "training loss" if metric == "loss" else "validation accuracy"
     base = _map(_cells(s.alphas, s.betas, Z), title, value, log and metric == "loss", contour, "α (direction 1)",
-                "β (direction 2)", scheme="viridis", reverse=metric != "loss", shared=shared)
+                "β (direction 2)", scheme=SURFACE_SCHEME, reverse=metric != "loss", shared=shared)
     layers = [base]
     if s.trajectory is not None:
         t = s.trajectory
@@ -104,7 +105,7 @@ def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight:
         layers.append(alt.Chart(df).mark_circle(color="white", size=40, opacity=0.9).encode(
             x="x:Q", y="y:Q", tooltip=["epoch"]).add_params(pick))
         if highlight is not None:
-            layers.append(alt.Chart(df.iloc[[highlight]]).mark_point(size=260, color="#E4572E", filled=True, shape="diamond")
+            layers.append(alt.Chart(df.iloc[[highlight]]).mark_point(size=260, color=ACCENT, filled=True, shape="diamond")
                           .encode(x="x:Q", y="y:Q", tooltip=["epoch"]))
     return alt.layer(*layers).properties(height=380)
 
