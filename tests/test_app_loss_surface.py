@@ -1,16 +1,39 @@
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
+
+from core import landscape, train
 
 PAGE = "../pages/3_Loss_surface.py"
 
 
-def test_loss_surface_page_renders_both_views():
+def _net_view(**source):
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.radio(key="ls_view").set_value("net").run()
+    return at
+
+
+def _pair(at):
+    at.button(key="ls_train").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_nothing_trains_or_computes_before_a_press():
+    """The first visit shows the toy view only; the networks view trains models A and B on a press."""
     at = AppTest.from_file(PAGE, default_timeout=180).run()
     assert not at.exception, at.exception
-    text = " ".join(m.value for m in at.markdown)
-    assert "Centre loss" in text
+    assert "ls_pair" not in at.session_state and len(at.get("vega_lite_chart")) == 2  # the race and its steps
+    at.radio(key="ls_view").set_value("net").run()
+    assert not at.exception and "ls_pair" not in at.session_state
+    assert any("Press **Train models A and B**" in i.value for i in at.info)
+    _pair(at)
+    assert "Centre loss" in " ".join(m.value for m in at.markdown)
     assert len(at.get("vega_lite_chart")) >= 4
+    at.number_input(key="ls_epochs").set_value(61).run()  # a changed setting: no training, the old pair is stale
+    assert not at.exception and any("settings changed since models A and B" in i.value for i in at.info)
+    assert "Centre loss" not in " ".join(m.value for m in at.markdown)
 
 
 def test_too_large_learning_rate_diverges_visibly_and_limits_are_named():
@@ -19,16 +42,17 @@ def test_too_large_learning_rate_diverges_visibly_and_limits_are_named():
     at.number_input(key="toy_lr_rosenbrock").set_value(0.05).run()
     assert not at.exception
     assert any("diverged at step" in w.value for w in at.warning)
+    at.radio(key="ls_view").set_value("net").run()
     at.number_input(key="ls_res").set_value(150).run()
     assert any("limit of 101" in e.value for e in at.error)
 
 
 def test_pca_and_zoo_sources():
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = _pair(_net_view())
     at.selectbox(key="ls_method").select("pca").run()
     assert not at.exception
     assert "of the trajectory's variance" in " ".join(m.value for m in at.markdown)
-    at.radio(key="ls_source").set_value("A zoo model").run()
+    at.radio(key="ls_source").set_value("zoo").run()
     assert not at.exception and any("keep the final weights only" in i.value for i in at.info)
     at.selectbox(key="ls_method").select("filter").run()
     at.selectbox(key="ls_zoo").select("regression_mlp").run()
@@ -37,38 +61,54 @@ def test_pca_and_zoo_sources():
     assert "Centre loss" in " ".join(m.value for m in at.markdown)
 
 
-def _playground_result(**widgets):
-    """Train on the Playground page from its widgets and return what it leaves in the session."""
-    pg = AppTest.from_file("../pages/1_Playground.py", default_timeout=180).run()
-    for key, value in widgets.items():
-        pg.number_input(key=key).set_value(value).run()
-    pg.button(key="pg_train").click().run()
-    assert not pg.exception, pg.exception
-    return pg.session_state["pg_result"]
+def _record(loss, **train):
+    """A model trained as the Playground trains it, as the record the Playground leaves in the session."""
+    from core import data, models
+    from core.records import TrainedModel
+    from core.train import fit
+
+    ds = data.load("moons", n_samples=400, noise=0.15)
+    torch.manual_seed(0)
+    m = models.build("mlp", widths=(16, 16))
+    h = fit(m, ds, lr=0.01, loss=loss, **train)
+    return TrainedModel.of(m, ds, h, name="Playground model")
+
+
+def _playground_view(record, method="filter"):
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["pg_record"] = record
+    at.run()
+    at.radio(key="ls_view").set_value("net").run()
+    at.radio(key="ls_source").set_value("playground").run()
+    at.selectbox(key="ls_method").select(method).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_model_trained_with_mse_shows_mse_on_its_surface():
+    """Issue 11, defect 1: the map showed cross-entropy (0.0701) for a model trained with MSE (0.0119)."""
+    rec = _record("mse", epochs=15)
+    at = _playground_view(rec)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"Centre loss **{rec.history.train_loss[-1]:.4f}**" in text and "mean squared error" in text
+    ce, _ = train.evaluate(rec.build(), torch.as_tensor(rec.dataset.X_train), torch.as_tensor(rec.dataset.y_train),
+                           "classification", "cross_entropy")
+    assert f"Centre loss **{ce:.4f}**" not in text
 
 
 def test_the_playground_model_is_studied_on_its_own_data():
-    import numpy as np
-    import torch
-    from core import landscape, models, train
-
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    at.radio(key="ls_source").set_value("The model trained on the Playground").run()
+    at = _net_view()
+    at.radio(key="ls_source").set_value("playground").run()
     assert not at.exception and any("No model has been trained on the Playground" in i.value for i in at.info)
 
     # early stopping keeps the weights of the best epoch: the path handed over must end there
-    result = _playground_result(pg_epochs=40, pg_patience=3)
-    ds, model = result["dataset"], models.restore(result)
-    assert result["stopped_early"] and len(result["trajectory"]) == result["best_epoch"] + 1
-    np.testing.assert_allclose(result["trajectory"][-1], landscape.flat(model).numpy(), rtol=0, atol=0)
+    rec = _record("cross_entropy", epochs=40, patience=3)
+    ds, model = rec.dataset, rec.build()
+    assert rec.history.stopped_early and len(rec.trajectory) == rec.history.best_epoch + 1
+    np.testing.assert_allclose(rec.trajectory[-1], landscape.flat(model).numpy(), rtol=0, atol=0)
     ref, _ = train.evaluate(model, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
 
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    at.session_state["pg_result"] = result
-    at.run()
-    at.radio(key="ls_source").set_value("The model trained on the Playground").run()
-    at.selectbox(key="ls_method").select("pca").run()
-    assert not at.exception, at.exception
+    at = _playground_view(rec, "pca")
     text = " ".join(m.value for m in at.markdown)
     assert f"Centre loss **{ref:.4f}**" in text and "of the trajectory's variance" in text
     # the linked epoch view: at the kept weights the map's number is the real one, on the plane
@@ -76,21 +116,21 @@ def test_the_playground_model_is_studied_on_its_own_data():
     assert shown.value == f"{ref:.4f}"
     assert any(f"is {ref:.4f}. They lie 0.0% of their distance" in c.value for c in at.caption)
     at.slider(key="ls_epoch").set_value(0).run()
-    real0, _ = train.evaluate(landscape.load_flat(models.restore(result), result["trajectory"][0]),
+    real0, _ = train.evaluate(landscape.load_flat(rec.build(), rec.trajectory[0]),
                               torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
     assert any(f"is {real0:.4f}. They lie" in c.value for c in at.caption)
     assert any("Playground's last model: MLP 2-16-16-2" in c.value for c in at.caption)
     at.radio(key="ls_slice").set_value("interpolation").run()
-    assert not at.exception and len(at.get("vega_lite_chart")) >= 4
+    assert not at.exception and len(at.get("vega_lite_chart")) >= 3
 
 
 def test_side_by_side_maps_share_one_colour_scale():
     import json
 
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = _pair(_net_view())
     maps = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
-            if "loss on the plane" in json.dumps(json.loads(c.proto.spec).get("title", ""))
-            or any("loss on the plane" in json.dumps(layer.get("title", "")) for layer in json.loads(c.proto.spec).get("layer", []))]
+            if "cross-entropy on the plane" in json.dumps(json.loads(c.proto.spec).get("title", ""))
+            or any("cross-entropy on the plane" in json.dumps(layer.get("title", "")) for layer in json.loads(c.proto.spec).get("layer", []))]
     assert len(maps) == 2
 
     def colour_domain(spec):
@@ -118,11 +158,10 @@ def test_side_by_side_maps_share_one_colour_scale():
 
 
 def test_a_zoo_transformer_has_a_landscape_too():
-    import torch
-    from core import data, train, zoo
+    from core import data, zoo
 
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    at.radio(key="ls_source").set_value("A zoo model").run()
+    at = _net_view()
+    at.radio(key="ls_source").set_value("zoo").run()
     at.number_input(key="ls_res").set_value(5).run()
     at.selectbox(key="ls_zoo").select("reverse_transformer").run()
     assert not at.exception, at.exception
