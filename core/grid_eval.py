@@ -16,23 +16,6 @@ from core import losses
 from core.params import names, unflatten
 
 
-def _accuracy(out, y):
-    """Per row of out (C, N[, T], classes): the share of samples whose first largest output is the
-    label (argmax's rule); NaN where an output is not finite (their sum is then not finite). A
-    running max over the classes reads each class plane out[..., j] in place, which stays fast
-    when the outputs are a feature-major view."""
-    k = out.shape[-1]
-    best, pred = out[..., 0], torch.zeros(out.shape[:-1], dtype=torch.int16, device=out.device)
-    for j in range(1, k):
-        better = out[..., j] > best
-        if j < k - 1:
-            best = torch.where(better, out[..., j], best)
-        pred.masked_fill_(better, j)
-    hits = (pred == y.to(torch.int16)).reshape(out.shape[0], -1)
-    acc = hits.sum(-1, dtype=torch.float32) / hits.shape[1]
-    return acc.masked_fill_(~torch.isfinite(out.sum(dim=tuple(range(1, out.dim())))), float("nan"))
-
-
 def _chunk_size(n_points: int, widest: int, budget_floats: float, threads: int = 1) -> int:
     """Grid points per call so one chunk's activations stay near ``budget_floats`` floats; a
     multiple of ``threads`` where possible, as a CPU splits a batched matmul by batch entries
@@ -79,7 +62,7 @@ def _score(outputs, y, task: str, split: int | None = None, loss: str | None = N
             o_loss, o_acc = (out, out) if split is None else (out[:, :split], out[:, split:])
             values.append(crit(o_loss, y_loss))
             if task != "regression":
-                accs.append(_accuracy(o_acc, y_acc))
+                accs.append(losses.accuracy(o_acc, y_acc))
     loss = torch.cat(values)
     return loss, (torch.cat(accs) if accs else torch.full_like(loss, float("nan")))
 
@@ -188,6 +171,5 @@ def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
         for t in thetas:
             out = functional_call(model, (unflatten(model, t), buffers), (X,))
             values.append(crit(out[None], y)[0])
-            acc = (out.argmax(-1) == y).float().mean() if torch.isfinite(out).all() else torch.tensor(float("nan"))
-            accs.append(acc if task != "regression" else torch.tensor(float("nan")))
+            accs.append(losses.accuracy(out[None], y)[0] if task != "regression" else torch.tensor(float("nan")))
     return torch.stack(values), torch.stack(accs)

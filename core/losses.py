@@ -76,3 +76,20 @@ def single(name: str | None, task: str) -> Callable:
     """(outputs (N, ...), targets) -> scalar: the loss of one model."""
     fn = per_model(name, task)
     return lambda out, y: fn(out[None], y)[0]
+
+
+def accuracy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The score beside every loss, in its one home. Per row of out (C, N[, T], classes): the share
+    of samples whose first largest output is the label (argmax's rule); NaN where an output is not finite (their sum is then not finite). A
+    running max over the classes reads each class plane out[..., j] in place, which stays fast
+    when the outputs are a feature-major view."""
+    k = out.shape[-1]
+    best, pred = out[..., 0], torch.zeros(out.shape[:-1], dtype=torch.int16, device=out.device)
+    for j in range(1, k):
+        better = out[..., j] > best
+        if j < k - 1:
+            best = torch.where(better, out[..., j], best)
+        pred.masked_fill_(better, j)
+    hits = (pred == y.to(torch.int16)).reshape(out.shape[0], -1)
+    acc = hits.sum(-1, dtype=torch.float32) / hits.shape[1]
+    return acc.masked_fill_(~torch.isfinite(out.sum(dim=tuple(range(1, out.dim())))), float("nan"))

@@ -104,7 +104,7 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: str, loss
     model.eval()
     out = model(X)
     value = float(losses.single(loss, task)(out, y))
-    acc = float("nan") if task == "regression" else float((out.argmax(-1) == y).float().mean())
+    acc = float("nan") if task == "regression" else float(losses.accuracy(out[None], y)[0])
     model.train(was_training)
     return value, acc
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import data, grid_eval as G, landscape as L, models, toy_surfaces as toys, train
+from core import data, grid_eval as G, landscape as L, losses, models, toy_surfaces as toys, train
 from core.errors import ConfigError
 
 
@@ -96,11 +96,11 @@ def test_accuracy_follows_argmax_ties_and_is_missing_where_outputs_are_not_finit
     out = torch.tensor([[[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 1.0, 3.0]],
                         [[0.0, float("nan"), 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
     y = torch.tensor([0, 1, 0])
-    np.testing.assert_array_equal(G._accuracy(out, y).numpy(), [1.0, np.nan])
+    np.testing.assert_array_equal(losses.accuracy(out, y).numpy(), [1.0, np.nan])
     ref = (out[0].argmax(-1) == y).float().mean()
-    assert G._accuracy(out[:1], y)[0] == ref
+    assert losses.accuracy(out[:1], y)[0] == ref
     fm = out.transpose(1, 2).contiguous().transpose(1, 2)  # the same values, feature-major in memory
-    np.testing.assert_array_equal(G._accuracy(fm, y).numpy(), [1.0, np.nan])
+    np.testing.assert_array_equal(losses.accuracy(fm, y).numpy(), [1.0, np.nan])
 
 
 def test_transformer_goes_through_vmap():

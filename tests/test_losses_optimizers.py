@@ -94,3 +94,14 @@ def test_bundle_script_loss_agrees_with_the_table(name, task):
     out, y = _batch(task, torch.Generator().manual_seed(1))
     got = ns["data_loss"](out, y, name, task == "regression")
     np.testing.assert_allclose(float(got), float(losses.single(name, task)(out, y)), rtol=1e-12)
+
+
+def test_accuracy_is_numpy_argmax_with_ties_and_nan():
+    g = torch.Generator().manual_seed(2)
+    out = torch.randint(0, 3, (4, 50, 5), generator=g).float()  # many ties: the first largest wins, as argmax
+    y = torch.randint(0, 5, (50,), generator=g)
+    out[3, 7, 2] = float("nan")
+    got = losses.accuracy(out, y).numpy()
+    ref = (out.numpy().argmax(-1) == y.numpy()).mean(-1)
+    np.testing.assert_allclose(got[:3], ref[:3], rtol=0, atol=1e-7)
+    assert np.isnan(got[3])
