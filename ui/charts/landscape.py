@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.losses import LOSSES
 from ui.charts.palette import ACCENT, OPTIMIZER_COLORS, SURFACE_SCHEME
 
 PATH_COLORS = OPTIMIZER_COLORS
@@ -92,7 +93,7 @@ def surface_map(s, metric: str, log: bool, contour: bool, title: str, highlight:
     """Loss (or validation accuracy) over the plane (alpha down direction 1, beta along direction 2),
     with the projected trajectory when there is one; ``shared``: a colour range common to several maps."""
     Z = (s.loss if metric == "loss" else s.accuracy).T  # rows follow beta (y), columns alpha (x)
-    value = "training loss" if metric == "loss" else "validation accuracy"
+    value = f"training loss ({LOSSES[s.loss_name].label.lower()})" if metric == "loss" else "validation accuracy"
     base = _map(_cells(s.alphas, s.betas, Z), title, value, log and metric == "loss", contour, "α (direction 1)",
                 "β (direction 2)", scheme=SURFACE_SCHEME, reverse=metric != "loss", shared=shared)
     layers = [base]
