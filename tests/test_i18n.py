@@ -89,5 +89,5 @@ def test_home_page_in_chinese_from_the_url():
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "🧠 神经网络探索器" and at.session_state["lang"] == "zh"
-    at.selectbox(key="lang").select("en").run()
+    at.selectbox(key="lang_control").select("en").run()
     assert at.title[0].value == "🧠 Neural network explorer" and at.query_params["lang"] in ("en", ["en"])

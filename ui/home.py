@@ -35,6 +35,10 @@ PAGES = (
     ("pages/6_Attention.py", N_("👁️ Attention"),
      N_("Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
      "pretrained MiniLM: every layer and head, head view, rollout, ablation, sentence similarity.")),
+    ("pages/8_Lessons.py", N_("📚 Lessons"),
+     N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see.")),
+    ("pages/9_Glossary.py", N_("🔤 Glossary"),
+     N_("The articles' terms in Chinese and English, each linked to the page that shows it.")),
 )
 
 

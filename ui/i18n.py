@@ -71,11 +71,14 @@ def setup() -> str:
 
     asked = st.query_params.get("lang")
     if asked in LANGUAGES and st.session_state.get("_lang_from_url") != asked:
-        st.session_state["lang"] = asked  # a link (or a changed URL) sets the control once
+        st.session_state["lang"] = asked  # a link (or a changed URL) sets the language once
         st.session_state["_lang_from_url"] = asked
     if "lang" not in st.session_state:
         st.session_state["lang"] = browser_language(getattr(st.context, "locale", None))
-    st.sidebar.selectbox("Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    # "lang" is plain session state, so the choice survives a switch of page; the widget mirrors it
+    st.session_state["lang_control"] = st.session_state["lang"]
+    st.sidebar.selectbox("Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang_control",
+                         on_change=lambda: st.session_state.update(lang=st.session_state["lang_control"]))
     lang = st.session_state["lang"]
     use(lang)
     if st.query_params.get("lang") != lang:
