@@ -28,3 +28,7 @@ class DivergenceError(CoreError):
 
 class ZooFileError(CoreError):
     """An exported file is missing, truncated, tampered with, or fails its checks."""
+
+
+class FileWriteError(CoreError):
+    """A file could not be written (a folder given as the path, no permission, no space)."""

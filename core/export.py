@@ -20,10 +20,12 @@ import onnx
 import torch
 from torch import nn
 
-from core.errors import ModelError, ZooFileError
-from core.models import Transformer, config_dict
+from core import checks
+from core.errors import FileWriteError, ModelError, ZooFileError
+from core.models import MLP, Transformer, config_dict
 
 OPSET = 18
+MAX_OPSET = 20  # the newest opset the TorchScript exporter writes
 
 
 class WithAttention(nn.Module):
@@ -68,13 +70,21 @@ def sha256(path) -> str:
 def atomic_write(path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise FileWriteError(f"{path} is a folder: give a file name to write to.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise FileWriteError(f"Cannot write {path}: {e.strerror or e}. Pick a folder you can write to.") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.chmod(tmp, 0o644)  # mkstemp makes files 0600: a server running as another user must read them
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileWriteError(f"Cannot write {path}: {e.strerror or e}. Check the free space and permissions.") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -94,8 +104,13 @@ def to_onnx_bytes(model: nn.Module, example: torch.Tensor | None = None, metadat
     are extra outputs). The model's config and ``metadata`` go into the file's metadata_props,
     so the file explains itself; ``onnx.checker`` runs on it.
     """
-    if opset < 17:
-        raise ModelError(f"opset must be 17 or later, got {opset}.")
+    checks.whole("The ONNX opset", opset, 17, MAX_OPSET, error=ModelError)
+    if not isinstance(model, (MLP, Transformer)):
+        raise ModelError(f"Only models built by core.models.build export here, got {type(model).__name__}.")
+    try:
+        extra = {k: json.dumps(v) for k, v in (metadata or {}).items()}
+    except (TypeError, ValueError, AttributeError):
+        raise ModelError("Metadata must be a dict of JSON-ready values (numbers, strings, lists, dicts).") from None
     model = model.cpu().eval()
     example = example_input(model) if example is None else example
     if example.shape[0] < 2:  # a batch of one bakes the batch axis in as fixed
@@ -111,7 +126,7 @@ def to_onnx_bytes(model: nn.Module, example: torch.Tensor | None = None, metadat
         dynamic[outputs[0]] = {0: "batch"}
         module = model
     proto = export_proto(module, (example,), inputs, outputs, dynamic, opset)
-    meta = {"config": json.dumps(config_dict(model)), **{k: json.dumps(v) for k, v in (metadata or {}).items()}}
+    meta = {"config": json.dumps(config_dict(model)), **extra}
     onnx.helper.set_model_props(proto, meta)
     proto.producer_name = "nn-explorer core.export"
     onnx.checker.check_model(proto, full_check=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import losses
+from core import checks, losses
 from core.data import Dataset
 from core.errors import ConfigError
 from core.grid_eval import evaluate_grid, evaluate_loop, evaluate_plane  # noqa: F401  (part of this API)
@@ -102,13 +102,32 @@ def project(trajectory: np.ndarray, d1: torch.Tensor, d2: torch.Tensor):
     return coords, err
 
 
-def _check(method, resolution, span):
-    if method not in METHODS:
-        raise ConfigError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
-    if not (isinstance(resolution, int) and 3 <= resolution <= MAX_RESOLUTION):
-        raise ConfigError(f"Resolution must be a whole number from 3 to {MAX_RESOLUTION}, got {resolution!r}.")
-    if not (np.isfinite(span) and 0 < span <= MAX_SPAN):
-        raise ConfigError(f"Span must be above 0 and at most {MAX_SPAN}, got {span!r}.")
+def _check(method, resolution, span, seed=0) -> tuple[int, float, int]:
+    """(resolution, span, seed) checked and as int, float, int."""
+    checks.choice("method", method, METHODS)
+    return (checks.whole("Resolution", resolution, 3, MAX_RESOLUTION),
+            checks.real("Span", span, 0, MAX_SPAN, open_low=True), checks.seed(seed))
+
+
+def _check_model(model, dataset):
+    if not isinstance(dataset, Dataset):
+        raise ConfigError(f"A surface is computed on a core.data.Dataset, got {type(dataset).__name__}.")
+    if not hasattr(model, "config") or not any(True for _ in model.parameters()):
+        raise ConfigError("A surface needs a model built by core.models.build.")
+    model = model.cpu().eval()
+    with torch.no_grad():
+        checks.fits(lambda: model(torch.as_tensor(dataset.X_train[:2])), f"the dataset {dataset.name!r}")
+
+
+def _check_trajectory(trajectory, n_params: int) -> np.ndarray:
+    t = np.asarray(trajectory) if trajectory is not None else None
+    if t is None or t.ndim != 2 or t.shape[1] != n_params or not np.issubdtype(t.dtype, np.number):
+        raise ConfigError(f"PCA needs the model's own training path: one row of {n_params:,} parameters per "
+                          "epoch; train with trajectories on, or pick random directions.")
+    if not np.isfinite(t).all():
+        raise ConfigError("The training path holds values that are not finite numbers; retrain, or pick random "
+                          "directions.")
+    return t
 
 
 def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 51, span: float = 1.0, seed: int = 0,
@@ -123,13 +142,18 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
     ``max_val_points`` validation samples (all by default), the first ones of each split.
     ``on_progress(done, total)`` is called as grid points are finished.
     """
-    _check(method, resolution, span)
+    resolution, span, seed = _check(method, resolution, span, seed)
+    _check_model(model, dataset)
+    checks.whole("max_points", max_points, 1, 10 ** 7)
+    if max_val_points is not None:
+        checks.whole("max_val_points", max_val_points, 1, 10 ** 7)
     loss = losses.resolve(loss, dataset.task)
     model = model.cpu().eval()
     dev = resolve_device(device)
     center = flat(model)
     explained = None
     if method == "pca":
+        trajectory = _check_trajectory(trajectory, len(center))
         (d1, d2), explained = pca_directions(trajectory)
     else:
         d1, d2 = random_directions(model, method, seed)
@@ -207,7 +231,7 @@ def slice_1d(model, dataset: Dataset, direction: str = "filter", points: int = 5
         origin = torch.as_tensor(initial, dtype=torch.float32)
         d = center - origin  # (1 - a) theta_0 + a theta* = theta_0 + a (theta* - theta_0)
     else:
-        _check(direction, 3, span)
+        _, span, seed = _check(direction, 3, span, seed)
         origin, d = center, random_directions(model, direction, seed)[0]
         alphas = np.linspace(-span, span, points)
     a = torch.as_tensor(alphas, dtype=torch.float32)

@@ -60,7 +60,7 @@ def resolve(name: str | None, task: str) -> str:
     """The loss to use: ``name`` checked against the table and the task, or the task's default."""
     if name is None:
         return default(task)
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise ConfigError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")
     if task not in LOSSES[name].tasks:
         raise ConfigError(f"{LOSSES[name].label} needs class labels; use mean squared error for {task}.")

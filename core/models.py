@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from core import checks
 from core.errors import ModelError
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
@@ -32,9 +33,19 @@ class MLPConfig:
     batch_norm: bool = False  # BatchNorm1d between each hidden Linear and its activation
 
     def __post_init__(self):
-        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
-        if self.activation not in ACTIVATIONS:
-            raise ModelError(f"Unknown activation {self.activation!r}; choose one of {sorted(ACTIVATIONS)}.")
+        if isinstance(self.widths, (str, bytes)) or not hasattr(self.widths, "__iter__"):
+            raise ModelError(f"widths must be a list of whole numbers, one per hidden layer, got {self.widths!r:.40}.")
+        widths = tuple(self.widths)
+        if len(widths) > MAX_LAYERS:
+            raise ModelError(f"At most {MAX_LAYERS} hidden layers, got {len(widths)}.")
+        object.__setattr__(self, "widths", tuple(checks.whole("Each hidden layer's width", w, 1, MAX_WIDTH,
+                                                              error=ModelError) for w in widths))
+        checks.whole("in_features", self.in_features, 1, 4096, error=ModelError)
+        checks.whole("out_features", self.out_features, 1, 1000, error=ModelError)
+        checks.real("Dropout", self.dropout, 0, 0.999, error=ModelError)
+        checks.choice("activation", self.activation, sorted(ACTIVATIONS), error=ModelError)
+        if not isinstance(self.batch_norm, bool):
+            raise ModelError(f"batch_norm must be True or False, got {self.batch_norm!r:.40}.")
         if len(self.widths) > MAX_LAYERS:
             raise ModelError(f"At most {MAX_LAYERS} hidden layers, got {len(self.widths)}.")
         if any(not 1 <= w <= MAX_WIDTH for w in self.widths):
@@ -57,6 +68,11 @@ class TransformerConfig:
     dropout: float = 0.0
 
     def __post_init__(self):
+        for name in ("vocab_size", "max_len", "d_model", "n_heads", "n_layers", "d_ff", "n_classes"):
+            checks.whole(name, getattr(self, name), 1, 4096, error=ModelError)
+        checks.real("Dropout", self.dropout, 0, 0.999, error=ModelError)
+        if not 2 <= self.n_classes <= 1000:
+            raise ModelError(f"n_classes must be 2..1000, got {self.n_classes}.")
         if not 1 <= self.n_layers <= MAX_TRANSFORMER_LAYERS:
             raise ModelError(f"A Transformer here has 1 to {MAX_TRANSFORMER_LAYERS} layers, got {self.n_layers}.")
         if not 1 <= self.n_heads <= 16 or self.d_model % self.n_heads:

@@ -36,8 +36,8 @@ DEFAULTS = {"momentum": 0.9, "weight_decay": 0.01}  # config fields an optimizer
 
 
 def check(name: str) -> str:
-    if name not in OPTIMIZERS:
-        raise ConfigError(f"Unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}.")
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ConfigError(f"Unknown optimizer {name!r:.40}; choose one of {', '.join(OPTIMIZERS)}.")
     return name
 
 

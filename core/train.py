@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core import losses, optimizers
+from core import checks, losses, optimizers
 from core.data import Dataset
 from core.errors import ConfigError, DivergenceError
 from core.params import flat, penalized_weights
@@ -44,24 +44,20 @@ class TrainConfig:
 
     def __post_init__(self):
         optimizers.check(self.optimizer)
-        if self.loss is not None and self.loss not in LOSSES:
-            raise ConfigError(f"Unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}.")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10):
-            raise ConfigError(f"The learning rate must be above 0 and at most 10, got {self.lr!r}.")
-        if not (isinstance(self.epochs, int) and 1 <= self.epochs <= MAX_EPOCHS):
-            raise ConfigError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS}, got {self.epochs!r}.")
-        if not (isinstance(self.batch_size, int) and self.batch_size >= 1):
-            raise ConfigError(f"The batch size must be a whole number of at least 1, got {self.batch_size!r}.")
+        if self.loss is not None:
+            checks.choice("loss", self.loss, LOSSES)
+        put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen: normalise once)
+        put("lr", checks.real("The learning rate", self.lr, 0, 10, open_low=True))
+        put("epochs", checks.whole("Epochs", self.epochs, 1, MAX_EPOCHS))
+        put("batch_size", checks.whole("The batch size", self.batch_size, 1, 10 ** 7))
         for name in ("l1", "l2", "weight_decay", "input_noise"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and 0 <= v <= 10):
-                raise ConfigError(f"{name} must be between 0 and 10, got {v!r}.")
-        if not 0 <= self.momentum < 1:
-            raise ConfigError(f"Momentum must be in [0, 1), got {self.momentum!r}.")
-        if not (isinstance(self.patience, int) and self.patience >= 0):
-            raise ConfigError(f"Patience must be a whole number >= 0 (0 turns early stopping off), got {self.patience!r}.")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ConfigError(f"Device must be 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+            put(name, checks.real(name, getattr(self, name), 0, 10))
+        put("momentum", checks.real("Momentum", self.momentum, 0, 0.999999))
+        put("patience", checks.whole("Patience (0 turns early stopping off)", self.patience, 0, MAX_EPOCHS))
+        put("seed", checks.seed(self.seed))
+        checks.choice("device", self.device, ("auto", "cpu", "cuda"))
+        if not isinstance(self.record_trajectory, bool):
+            raise ConfigError(f"record_trajectory must be True or False, got {self.record_trajectory!r:.40}.")
 
 
 @dataclass
@@ -86,6 +82,7 @@ class History:
 
 
 def resolve_device(device: str) -> torch.device:
+    checks.choice("device", device, ("auto", "cpu", "cuda"))
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device='cuda' was asked for but PyTorch sees no CUDA GPU; use 'auto' or 'cpu'.")
     if device == "auto":
@@ -127,6 +124,10 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     if unknown:
         raise ConfigError(f"Unknown training option(s) {sorted(unknown)}; see core.train.TrainConfig.")
     c = TrainConfig(**config)
+    if not isinstance(dataset, Dataset):
+        raise ConfigError(f"fit() trains on a core.data.Dataset, got {type(dataset).__name__}.")
+    if not isinstance(model, nn.Module) or not any(True for _ in model.parameters()):
+        raise ConfigError("fit() trains a model built by core.models.build (a torch module with parameters).")
     loss_name = losses.resolve(c.loss, dataset.task)
     criterion = losses.single(loss_name, dataset.task)
     device = resolve_device(c.device)
@@ -137,6 +138,7 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     gen = torch.Generator().manual_seed(c.seed)
     model.to(device).train()
     Xt, yt, Xv, yv = _tensors(dataset, device)
+    checks.fits(lambda: evaluate(model, Xt[:2], yt[:2], dataset.task, loss_name), f"the dataset {dataset.name!r}")
     opt = optimizers.make(c.optimizer, model.parameters(), c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
     weights = penalized_weights(model)
     hist = History(config={**asdict(c), "loss": loss_name}, device=str(device))
