@@ -50,3 +50,46 @@ def test_changing_a_training_setting_after_a_run_does_not_train(monkeypatch):
     at.button(key="att_train").click().run()
     assert runs == [1, 2]
     assert not at.warning
+
+
+HOSTILE = ["²", "①", "１２３", "9" * 4301, "😀🎉", "我们今天去公园散步", "x" * 10_000, "**bold** <script>alert(1)</script>",
+           "\u200b"]
+
+
+def test_hostile_text_in_every_box_gives_messages_not_tracebacks():
+    """Issue 12: digit-like characters, huge numbers, emoji, Chinese and markup in the toy sequence and MiniLM boxes."""
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    seq = next(t for t in at.text_input if t.key.startswith("att_seq")).key
+    for text in HOSTILE:
+        at.text_input(key=seq).input(text).run()
+        assert not at.exception, (text[:20], at.exception)
+        assert any("vocabulary" in e.value or "2 to 8" in e.value for e in at.error), text[:20]
+        for box in ("bert_text", "sim_a", "sim_b"):
+            (at.text_area if box == "bert_text" else at.text_input)(key=box).input(text).run()
+            assert not at.exception, (box, text[:20], at.exception)
+    at.text_area(key="bert_text").input("我们今天去公园散步").run()
+    assert any("mostly outside the model's vocabulary" in w.value and "English" in w.value for w in at.warning)
+    at.text_input(key="sim_a").input("注意力机制是什么").run()
+    assert any(w.value.startswith("Sentence A is mostly outside") for w in at.warning)
+    assert any(m.label == "Cosine similarity (onnxruntime)" for m in at.metric)
+
+
+def test_notes_and_escaping():
+    from core.attention import ToySettings
+    from ui import attention as ua
+
+    assert ua.unknown_note(["[CLS]", "the", "cat", "[SEP]"], "[UNK]") is None
+    level, text = ua.unknown_note(["[CLS]", "我", "[UNK]", "[UNK]", "[SEP]"], "[UNK]")
+    assert level == "warning" and "2 of its 3 word pieces" in text
+    level, text = ua.unknown_note(["[CLS]", "snow", "[UNK]", "man", "[SEP]", "[PAD]"], "[UNK]")
+    assert level == "info" and text.startswith("1 of 3 word pieces")
+    assert ua.unknown_note(["[CLS]", "[SEP]"], "[UNK]")[0] == "warning"
+    assert ua.plain("**a** <b>") == r"\*\*a\*\* \<b\>"
+
+    from types import SimpleNamespace
+
+    record = SimpleNamespace(dataset=SimpleNamespace(name="reverse"), config={"n_layers": 1, "n_heads": 2},
+                             history=SimpleNamespace(config={"epochs": 1}))  # what stale_note reads of a TrainedModel
+    assert ua.stale_note(record, ToySettings("reverse", 1, 2, 1)) is None
+    note = ua.stale_note(record, ToySettings("shift", 1, 2, 3))
+    assert "reverse, 1 layer × 2 heads, 1 epoch" in note and "task reverse → shift" in note and "epochs 1 → 3" in note
