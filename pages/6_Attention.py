@@ -13,7 +13,9 @@ st.title("Attention")
 st.caption("Self-attention lets each position read from every other: softmax(QKᵀ/√d)·V. Every map below comes out "
            "of an exported ONNX model run by onnxruntime.")
 st.latex(r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
-toy_tab, bert_tab = st.tabs(["A Transformer trained here", "A real pretrained model (MiniLM)"])
+# A radio, not st.tabs: only the chosen view runs, and charts are never laid out inside a hidden tab (which squashes them)
+view = st.radio("View", ["toy", "minilm"], horizontal=True, key="att_view", label_visibility="collapsed",
+                format_func={"toy": "A Transformer trained here", "minilm": "A real pretrained model (MiniLM)"}.get)
 
 
 def toy_view():
@@ -100,13 +102,14 @@ def minilm_view():
     bl = int(c1.selectbox("Layer", range(1, 7), key="bert_layer")) - 1
     bh = int(c2.selectbox("Head", range(1, 13), key="bert_head")) - 1
     a, b = st.columns(2)
-    a.altair_chart(charts.heatmap(att[bl, bh], pieces, f"Layer {bl + 1}, head {bh + 1}", max(320, 18 * len(pieces))))
+    size = max(320, 18 * len(pieces))
+    a.altair_chart(charts.heatmap(att[bl, bh], pieces, f"Layer {bl + 1}, head {bh + 1}", size))
     b.altair_chart(charts.head_view(att[bl, bh], pieces, "Head view"))
     st.markdown("**All 6 layers × 12 heads** (hover for values; pick one above to enlarge it)")
     if len(pieces) > 40:
         st.info("The grid is drawn for sentences of up to 40 word pieces; the enlarged map above shows any length.")
     else:
-        st.altair_chart(charts.grid(att, pieces, cell=56))
+        st.altair_chart(charts.grid(att, pieces, cell=46))
 
     st.subheader("Sentence similarity")
     s1 = st.text_input("Sentence A", "A man is playing a guitar.", key="sim_a")
@@ -129,7 +132,7 @@ def minilm_view():
                "sentence-transformers pools this model; similarity = cos(a, b).")
 
 
-with toy_tab:
+if view == "toy":
     toy_view()
-with bert_tab:
+else:
     minilm_view()

@@ -8,6 +8,9 @@ def test_attention_page_toy_and_minilm():
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "prediction" in text and "8 of 8 positions right" in text
+    assert not at.metric  # the MiniLM view runs only when chosen
+    at.radio(key="att_view").set_value("minilm").run()
+    assert not at.exception, at.exception
     assert any(m.label == "Cosine similarity (onnxruntime)" for m in at.metric)
     at.checkbox(key="sim_check").check().run()
     diff = next(m for m in at.metric if m.label == "Largest embedding difference")
@@ -18,6 +21,7 @@ def test_attention_bad_input_and_ablation():
     at = AppTest.from_file(PAGE, default_timeout=240).run()
     next(t for t in at.text_input if t.key.startswith("att_seq")).input("1 2 x").run()
     assert any("vocabulary" in e.value for e in at.error)
+    at.radio(key="att_view").set_value("minilm").run()
     at.text_area(key="bert_text").input("   ").run()
     assert any("empty" in e.value for e in at.error)
     at.text_area(key="bert_text").input("snow ☃ man 𓀀").run()
@@ -64,6 +68,8 @@ def test_hostile_text_in_every_box_gives_messages_not_tracebacks():
         at.text_input(key=seq).input(text).run()
         assert not at.exception, (text[:20], at.exception)
         assert any("vocabulary" in e.value or "2 to 8" in e.value for e in at.error), text[:20]
+    at.radio(key="att_view").set_value("minilm").run()
+    for text in HOSTILE:
         for box in ("bert_text", "sim_a", "sim_b"):
             (at.text_area if box == "bert_text" else at.text_input)(key=box).input(text).run()
             assert not at.exception, (box, text[:20], at.exception)

@@ -23,7 +23,7 @@ def test_heatmap():
     att = _maps()[0, 0]
     toks = charts.labels("abcd")
     spec = charts.heatmap(att, toks, "Layer 1, head 1", size=200).to_dict()
-    assert spec["title"] == "Layer 1, head 1" and spec["mark"]["type"] == "rect"
+    assert spec["title"]["text"] == "Layer 1, head 1" and spec["mark"]["type"] == "rect"
     enc = spec["encoding"]
     assert (enc["x"]["field"], enc["y"]["field"], enc["color"]["field"]) == ("key", "query", "weight")
     assert enc["color"]["scale"] == {"scheme": WEIGHT_SCHEME, "domain": [0, 1]} and enc["x"]["sort"] == toks
@@ -49,7 +49,7 @@ def test_head_view_draws_a_line_per_visible_weight():
     att = np.zeros((3, 3))
     att[0, 2], att[1, 1], att[2, 0] = 1.0, 0.6, 0.01  # the last is under HEAD_VIEW_MIN: not drawn
     spec = charts.head_view(att, charts.labels("xyz"), "Head view").to_dict()
-    assert spec["title"] == "Head view"
+    assert spec["title"]["text"] == "Head view"
     lines, left, _ = spec["layer"]
     assert lines["mark"]["color"] == ACCENT
     assert lines["encoding"]["strokeWidth"]["field"] == "weight" and lines["encoding"]["detail"]["field"] == "pair"
@@ -61,7 +61,7 @@ def test_head_view_draws_a_line_per_visible_weight():
 def test_positional_encoding_chart():
     pe = np.linspace(-1, 1, 8 * 6).reshape(8, 6)
     spec = charts.positional_encoding(pe).to_dict()
-    assert spec["title"].startswith("Sinusoidal positional encoding")
+    assert spec["title"]["text"].startswith("Sinusoidal positional encoding")
     enc = spec["encoding"]
     assert (enc["x"]["field"], enc["y"]["field"], enc["color"]["field"]) == ("dimension", "position", "value")
     assert enc["color"]["scale"] == {"scheme": SIGNED_SCHEME, "domain": [-1, 1]}

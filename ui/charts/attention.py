@@ -15,21 +15,27 @@ WEIGHT = alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1])  # attention weights are
 HEAD_VIEW_MIN = 0.02  # lighter lines are left out of the head view: they would only grey it
 
 
+def _title(text: str) -> alt.TitleParams:
+    """A title placed over the whole chart, axis labels included: long token labels cannot push it off the left."""
+    return alt.TitleParams(text, anchor="start", frame="bounds")
+
+
 def labels(tokens) -> list[str]:
     """Unique axis labels: position, then token (tokens repeat)."""
     return [f"{i}: {t}" for i, t in enumerate(tokens)]
 
 
 def heatmap(att: np.ndarray, toks: list[str], title: str, size: int = 320) -> alt.Chart:
-    """One (T, T) map: row = query token, column = the key token it reads."""
+    """One (T, T) map: row = query token, column = the key token it reads; ``size`` is the map's side in pixels.
+    Labels that would overlap are left out (hover a cell for its tokens)."""
     rows = [{"query": toks[i], "key": toks[j], "weight": float(att[i, j])} for i in range(len(toks)) for j in range(len(toks))]
-    return alt.Chart(pd.DataFrame(rows), title=title).mark_rect().encode(
+    return alt.Chart(pd.DataFrame(rows), title=_title(title)).mark_rect().encode(
         x=alt.X("key:N", sort=toks, title="key token (attended to)"), y=alt.Y("query:N", sort=toks, title="query token"),
         color=alt.Color("weight:Q", scale=WEIGHT, title="attention"),
         tooltip=["query", "key", alt.Tooltip("weight:Q", format=".3f")]).properties(width=size, height=size)
 
 
-def grid(att: np.ndarray, toks: list[str], cell: int = 70) -> alt.Chart:
+def grid(att: np.ndarray, toks: list[str], cell: int = 70, spacing: int = 8) -> alt.Chart:
     """Every layer (rows) and head (columns) of an (L, H, T, T) array as a small map."""
     L, H, T, _ = att.shape
     idx = np.indices((L, H, T, T)).reshape(4, -1)
@@ -40,7 +46,7 @@ def grid(att: np.ndarray, toks: list[str], cell: int = 70) -> alt.Chart:
         color=alt.Color("weight:Q", scale=WEIGHT, title="attention"),
         tooltip=["layer", "head", "query", "key", alt.Tooltip("weight:Q", format=".3f")]
     ).properties(width=cell, height=cell).facet(row=alt.Row("layer:O", title="layer"),
-                                                column=alt.Column("head:O", title="head"))
+                                                column=alt.Column("head:O", title="head"), spacing=spacing)
 
 
 def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
@@ -65,15 +71,15 @@ def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
     words = pd.DataFrame([{"side": s, "pos": i, "token": t} for s in (0, 1) for i, t in enumerate(toks)])
     left = alt.Chart(words[words.side == 0]).mark_text(align="right", dx=-6).encode(x="side:Q", y="pos:Q", text="token:N")
     right = alt.Chart(words[words.side == 1]).mark_text(align="left", dx=6).encode(x="side:Q", y="pos:Q", text="token:N")
-    return alt.layer(lines, left, right, title=title).properties(width=320, height=max(200, 22 * T))
+    return alt.layer(lines, left, right, title=_title(title)).properties(width=320, height=max(200, 22 * T))
 
 
 def positional_encoding(pe: np.ndarray) -> alt.Chart:
     """PE[position, dimension] of a (T, d) array, values in [-1, 1] on a diverging scale."""
     T, d = pe.shape
     df = pd.DataFrame([{"position": p, "dimension": i, "value": float(pe[p, i])} for p in range(T) for i in range(d)])
-    return alt.Chart(df, title="Sinusoidal positional encoding PE[position, dimension]").mark_rect().encode(
+    return alt.Chart(df, title=_title("Sinusoidal positional encoding PE[position, dimension]")).mark_rect().encode(
         x=alt.X("dimension:O", title="embedding dimension", axis=alt.Axis(labelOverlap=True)),
-        y=alt.Y("position:O", title="position"),
+        y=alt.Y("position:O", title="position", axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("value:Q", scale=alt.Scale(scheme=SIGNED_SCHEME, domain=[-1, 1]), title="value"),
         tooltip=["position", "dimension", alt.Tooltip("value:Q", format=".3f")]).properties(height=220)
