@@ -1,10 +1,17 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import attention, data, minilm, zoo
-from core.errors import ModelError
+from core.errors import CoreError, ModelError
+from core.records import TrainedModel
 from core.runtime import session
+
+HOSTILE = ["", "   ", "²", "① ②", "１２３", "1 2 ３", "9" * 4301, "1 " + "9" * 4301, "😀 🎉", "注意力 机制", "x" * 10_000,
+           "1 2 " + "3" * 10_000, "**1** 2", "<b>1</b> <script>alert(1)</script>", "[1](http://x) 2", "1\x00 2",
+           "\u200b", "٣ ٤", "1.5 2", "-1 2", "+1 2", "10 2", "01 2", "0x1 2"]
 
 
 def _zoo(name):
@@ -44,7 +51,7 @@ def test_rollout_rows_are_distributions_and_identity_for_identity_attention():
 
 
 def test_ablation_changes_predictions_of_the_head_that_matters():
-    e, sess, model = _zoo("shift_transformer")
+    e, _, model = _zoo("shift_transformer")
     ds = zoo.dataset_of(e)
     x = ds.X_val[:64]
     full = attention.ablate(model, x, [])
@@ -57,6 +64,88 @@ def test_ablation_changes_predictions_of_the_head_that_matters():
 def test_bad_toy_input(text, words):
     with pytest.raises(ModelError, match=words):
         attention.parse_tokens(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[ascii(t[:12]) for t in HOSTILE])
+def test_hostile_toy_input_gets_the_projects_error(text):
+    """Issue 12: Unicode digits, a 4,301-digit number, emoji, Chinese, markup: a ModelError, never a traceback."""
+    with pytest.raises(ModelError, match="Type a sequence|vocabulary|2 to 8") as e:
+        attention.parse_tokens(text)
+    assert len(str(e.value)) < 300  # the message never echoes a 10,000-character paste
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(["0", "7", "9", "10", "²", "１", " ", ",", "\n", "x"])).map("".join)))
+def test_any_text_gives_tokens_or_the_projects_error(text):
+    try:
+        tokens = attention.parse_tokens(text)
+    except CoreError:
+        return
+    assert tokens.dtype == np.int64 and tokens.shape[0] == 1 and 2 <= tokens.shape[1] <= 8
+    assert ((0 <= tokens) & (tokens <= 9)).all()
+    assert tokens[0].tolist() == [int(w) for w in text.replace(",", " ").split()]
+
+
+def test_good_toy_input():
+    np.testing.assert_array_equal(attention.parse_tokens("3 1,4  1\t5"), [[3, 1, 4, 1, 5]])
+
+
+def test_targets_are_the_tasks_answers():
+    x = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    np.testing.assert_array_equal(attention.target("reverse", x), x[::-1])
+    np.testing.assert_array_equal(attention.target("sort", x), [1, 1, 2, 3, 4, 5, 6, 9])
+    np.testing.assert_array_equal(attention.target("shift", x), [4, 1, 5, 9, 2, 6, 3, 1])
+    for task in attention.TASKS:  # the datasets agree with the page's right answers
+        ds = data.load(task, n_samples=40)
+        np.testing.assert_array_equal([attention.target(task, s) for s in ds.X_val], ds.y_val)
+
+
+def test_reading_of_a_zoo_model_matches_its_parts():
+    e, sess, _ = _zoo("shift_transformer")
+    x = zoo.dataset_of(e).X_val[:1]
+    r = attention.read(sess, x, "shift")
+    np.testing.assert_array_equal(r.prediction, attention.run(sess, x)["prediction"])
+    assert r.right == 8 and r.expected is not None
+    scores = attention.pattern_score(r.attention, r.expected)
+    assert r.closest_head == tuple(np.unravel_index(scores.argmax(), scores.shape))
+    hand = max((r.attention[lay, h] * r.expected).sum(-1).mean() for lay in range(2) for h in range(2))
+    assert scores.max() == pytest.approx(hand)
+    assert attention.read(sess, x[:, :5], "shift").expected is None  # wrap-around at 5 is not what it learned
+    assert attention.read(sess, x[:, :5], "reverse").expected.shape == (5, 5)
+
+
+def test_positional_encoding_is_the_formula():
+    pe = attention.positional_encoding(8, 16)
+    pos, i = 3, 2
+    assert pe[pos, 2 * i] == pytest.approx(np.sin(pos / 10000 ** (2 * i / 16)), abs=1e-6)
+    assert pe[pos, 2 * i + 1] == pytest.approx(np.cos(pos / 10000 ** (2 * i / 16)), abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def toy_record():
+    return attention.train_toy(attention.ToySettings("reverse", 1, 1, 1))
+
+
+def test_toy_run_is_a_record_of_plain_data_with_its_settings(toy_record):
+    assert isinstance(toy_record, TrainedModel) and toy_record.is_transformer
+    assert all(isinstance(v, np.ndarray) for v in toy_record.state.values())
+    assert attention.settings_of(toy_record) == attention.ToySettings("reverse", 1, 1, 1)
+    assert toy_record.name == "reverse, 1 layer × 1 head, 1 epoch" and toy_record.loss == "cross_entropy"
+    again = attention.train_toy(attention.ToySettings("reverse", 1, 1, 1))  # seeded: the same settings, the same model
+    for k, v in toy_record.state.items():
+        np.testing.assert_array_equal(again.state[k], v)
+
+
+def test_toy_onnx_matches_the_record_and_is_exported_once(toy_record, tmp_path):
+    path = attention.toy_onnx(toy_record, tmp_path)
+    assert attention.toy_onnx(toy_record, tmp_path) == path and len(list(tmp_path.iterdir())) == 1
+    x = toy_record.dataset.X_val[:4]
+    model = toy_record.build()
+    with torch.no_grad():
+        logits, att = model(torch.as_tensor(x), return_attention=True)
+    out = session(path, device="cpu").run(x)
+    np.testing.assert_allclose(out["logits"], logits.numpy(), atol=1e-4)
+    np.testing.assert_allclose(out["attention_0"], att[0].numpy(), atol=1e-4)
 
 
 @pytest.fixture(scope="module")

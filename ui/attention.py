@@ -1,113 +1,140 @@
-"""Attention page pieces: attention charts, and cached models and sessions."""
+"""Attention page pieces: the toy controls, the trained model kept per session, cached sessions, and what
+the page says about the text it was given."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 
-import altair as alt
-import numpy as np
-import pandas as pd
 import streamlit as st
-import torch
 
-from core import data, export, minilm, models, runtime, zoo
-from core.train import fit
+from core import attention, minilm, models, runtime, zoo
+from core.attention import ToySettings
+from core.records import TrainedModel
 
-
-def labels(tokens) -> list[str]:
-    """Unique axis labels: position, then token (tokens repeat)."""
-    return [f"{i}: {t}" for i, t in enumerate(tokens)]
-
-
-def heatmap(att: np.ndarray, toks: list[str], title: str, size: int = 320) -> alt.Chart:
-    rows = [{"query": toks[i], "key": toks[j], "weight": float(att[i, j])} for i in range(len(toks)) for j in range(len(toks))]
-    return alt.Chart(pd.DataFrame(rows), title=title).mark_rect().encode(
-        x=alt.X("key:N", sort=toks, title="key token (attended to)"), y=alt.Y("query:N", sort=toks, title="query token"),
-        color=alt.Color("weight:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]), title="attention"),
-        tooltip=["query", "key", alt.Tooltip("weight:Q", format=".3f")]).properties(width=size, height=size)
+TRAINED = "att_model"  # session state: the TrainedModel of the last press of Train (plain data, no live module)
+TOY_DIR = minilm.CACHE / "toy"  # the toy models' ONNX files, named by a hash of their weights
+TASK_NAMES = {"reverse": "reverse: output i = input 7 − i", "shift": "shift: output i = input (i + 2) mod 8",
+              "sort": "sort: output = the input in ascending order"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
 
 
-def grid(att: np.ndarray, toks: list[str], cell: int = 70) -> alt.Chart:
-    """Every layer (rows) and head (columns) as a small map."""
-    L, H, T, _ = att.shape
-    idx = np.indices((L, H, T, T)).reshape(4, -1)
-    df = pd.DataFrame({"layer": idx[0] + 1, "head": idx[1] + 1, "query": np.array(toks)[idx[2]],
-                       "key": np.array(toks)[idx[3]], "weight": att.reshape(-1)})
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("key:N", sort=toks, axis=None), y=alt.Y("query:N", sort=toks, axis=None),
-        color=alt.Color("weight:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]), title="attention"),
-        tooltip=["layer", "head", "query", "key", alt.Tooltip("weight:Q", format=".3f")]
-    ).properties(width=cell, height=cell).facet(row=alt.Row("layer:O", title="layer"), column=alt.Column("head:O", title="head"))
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped: what the user typed shows as typed."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
-def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
-    """BertViz-style: query tokens on the left, keys on the right, lines as thick as the attention."""
-    T = len(toks)
-    rows = []
-    for i in range(T):
-        for j in range(T):
-            w = float(att[i, j])
-            if w < 0.02:
-                continue
-            pair = f"{i}-{j}"
-            rows += [{"pair": pair, "side": 0, "pos": i, "weight": w, "query": toks[i], "key": toks[j]},
-                     {"pair": pair, "side": 1, "pos": j, "weight": w, "query": toks[i], "key": toks[j]}]
-    lines = alt.Chart(pd.DataFrame(rows)).mark_line(color="#E4572E").encode(
-        x=alt.X("side:Q", axis=None, scale=alt.Scale(domain=[-0.35, 1.35])), y=alt.Y("pos:Q", axis=None, scale=alt.Scale(reverse=True)),
-        detail="pair:N", opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.05, 1]), legend=None),
-        strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 6]), legend=None),
-        tooltip=["query", "key", alt.Tooltip("weight:Q", format=".3f")])
-    words = pd.DataFrame([{"side": s, "pos": i, "token": t} for s in (0, 1) for i, t in enumerate(toks)])
-    left = alt.Chart(words[words.side == 0]).mark_text(align="right", dx=-6).encode(x="side:Q", y="pos:Q", text="token:N")
-    right = alt.Chart(words[words.side == 1]).mark_text(align="left", dx=6).encode(x="side:Q", y="pos:Q", text="token:N")
-    return alt.layer(lines, left, right, title=title).properties(width=320, height=max(200, 22 * T))
+def toy_settings(task: str) -> ToySettings:
+    """The layer, head and epoch controls, in one row."""
+    c = st.columns(3)
+    top = models.MAX_TRANSFORMER_LAYERS
+    n_layers = int(c[0].number_input(f"Layers (1 to {top})", 1, top, 2, key="att_L"))
+    n_heads = int(c[1].selectbox("Heads", [1, 2, 4], index=1, key="att_H"))
+    epochs = int(c[2].number_input("Epochs (1 to 60)", 1, 60, 12, key="att_ep"))
+    return ToySettings(task, n_layers, n_heads, epochs)
 
 
-def positional_encoding(pe: np.ndarray) -> alt.Chart:
-    T, d = pe.shape
-    df = pd.DataFrame([{"position": p, "dimension": i, "value": float(pe[p, i])} for p in range(T) for i in range(d)])
-    return alt.Chart(df, title="Sinusoidal positional encoding PE[position, dimension]").mark_rect().encode(
-        x=alt.X("dimension:O", title="embedding dimension", axis=alt.Axis(labelOverlap=True)),
-        y=alt.Y("position:O", title="position"), color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1])),
-        tooltip=["position", "dimension", alt.Tooltip("value:Q", format=".3f")]).properties(height=220)
+def train(settings: ToySettings) -> TrainedModel:
+    """Train with a progress bar (only ever called on a press of Train); the record replaces the last one."""
+    bar = st.progress(0.0, text="Training...")
+    record = attention.train_toy(settings, on_epoch=lambda e: bar.progress(
+        e["epoch"] / e["epochs"], text=f"Epoch {e['epoch']} of {e['epochs']}: token accuracy {e['val_acc']:.1%}"))
+    bar.empty()
+    st.session_state[TRAINED] = record
+    return record
 
 
-def target(task: str, tokens: np.ndarray, offset: int = 2) -> np.ndarray:
-    if task == "reverse":
-        return tokens[::-1]
-    if task == "sort":
-        return np.sort(tokens)
-    return np.roll(tokens, -offset)
+def trained() -> TrainedModel | None:
+    return st.session_state.get(TRAINED)
+
+
+def stale_note(record: TrainedModel, settings: ToySettings) -> str | None:
+    """What to say when the settings shown are not those of the model whose results are shown; None if they are."""
+    had = attention.settings_of(record)
+    if had == settings:
+        return None
+    changed = [f"{name} {getattr(had, field)} → {getattr(settings, field)}" for field, name in
+               (("task", "task"), ("n_layers", "layers"), ("n_heads", "heads"), ("epochs", "epochs"))
+               if getattr(had, field) != getattr(settings, field)]
+    return (f"The results below are those of the model trained with **{had.describe()}**, not of the settings above "
+            f"({', '.join(changed)}). Press **Train** to train with the settings above.")
+
+
+def toy_caption(record: TrainedModel, model) -> str:
+    h = record.history
+    return (f"{models.describe(model)}; trained on {h.device} in {h.seconds:.1f} s; "
+            f"validation token accuracy {h.val_acc[-1]:.1%}.")
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _toy_parts(path: str, _record: TrainedModel):
+    return runtime.session(path), _record.build()
+
+
+def toy_parts(record: TrainedModel):
+    """(onnxruntime session of the record's exported file, PyTorch model for the head ablation)."""
+    return _toy_parts(str(attention.toy_onnx(record, TOY_DIR)), record)
 
 
 @st.cache_resource(show_spinner=False)
 def zoo_parts(name: str):
+    """(manifest entry, session, PyTorch model, dataset) of a zoo Transformer."""
     e = zoo.entry(name)
-    return e, runtime.session(zoo.EXPORTED / e["file"]), zoo.load_model(e)
+    return e, runtime.session(zoo.EXPORTED / e["file"]), zoo.load_model(e), zoo.dataset_of(e)
 
 
-def train_toy(task: str, n_layers: int, n_heads: int, epochs: int):
-    """Train a small encoder on a task with a progress bar, export it; kept per session (plain data)."""
-    key = json.dumps([task, n_layers, n_heads, epochs])
-    store = st.session_state.setdefault("att_trained", {})
-    if key not in store:
-        ds = data.load(task, n_samples=3000)
-        torch.manual_seed(0)
-        d_model = 16 * n_heads if n_heads > 2 else 32
-        model = models.build("transformer", n_layers=n_layers, n_heads=n_heads, d_model=d_model, d_ff=2 * d_model)
-        bar = st.progress(0.0, text="Training...")
-        hist = fit(model, ds, epochs=epochs, lr=0.003, batch_size=64, record_trajectory=False, device="auto",
-                   on_epoch=lambda e: bar.progress(e["epoch"] / e["epochs"], text=f"Epoch {e['epoch']} of {e['epochs']}: "
-                                                   f"token accuracy {e['val_acc']:.1%}"))
-        bar.empty()
-        path = minilm.CACHE / "toy" / (hashlib.sha1(key.encode()).hexdigest()[:12] + ".onnx")
-        export.to_onnx(model, path)
-        store.clear()
-        store[key] = {"path": str(path), **models.snapshot(model),
-                      "val_acc": hist.val_acc[-1], "device": hist.device, "seconds": hist.seconds}
-    rec = store[key]
-    return rec, runtime.session(rec["path"]), models.restore(rec)
+def toy_model():
+    """(task, session, model, dataset) of the model to study, or None (the page says why)."""
+    task = st.selectbox("Task", attention.TASKS, key="att_task", format_func=TASK_NAMES.get)
+    source = st.radio("Model", ["zoo", "train"], horizontal=True, key="att_source",
+                      format_func={"zoo": f"the zoo's {task}_transformer", "train": "train one here"}.get)
+    if source == "zoo":
+        entry, sess, model, ds = zoo_parts(f"{task}_transformer")
+        st.caption(f"{entry['architecture']}; held-out sequence accuracy {entry['metrics']['sequence_accuracy']:.1%}.")
+        return task, sess, model, ds
+    settings = toy_settings(task)
+    if st.button("Train", type="primary", key="att_train"):
+        train(settings)
+    record = trained()
+    if record is None:
+        st.info("Press **Train** to train an encoder for this task (about 10-30 s on a CPU).")
+        return None
+    stale = stale_note(record, settings)
+    if stale:
+        st.warning(stale)
+    sess, model = toy_parts(record)
+    st.caption(toy_caption(record, model))
+    return attention.settings_of(record).task, sess, model, record.dataset
+
+
+def head_name(pair: tuple[int, int]) -> str:
+    """(layer, head), 0-based -> "layer 1, head 2"."""
+    return f"layer {pair[0] + 1}, head {pair[1] + 1}"
+
+
+def unknown_note(pieces: list[str], unk: str, what: str = "The text") -> tuple[str, str] | None:
+    """(level, message) about word pieces outside MiniLM's vocabulary; None when every piece is known."""
+    real = [p for p in pieces if p not in ("[CLS]", "[SEP]", "[PAD]")]
+    unknown = real.count(unk)
+    if not real:
+        return "warning", (f"{what} has no word pieces the model can read (only spaces or invisible characters): "
+                           "type a sentence.")
+    if 2 * unknown > len(real):
+        return "warning", (f"{what} is mostly outside the model's vocabulary: {unknown} of its {len(real)} word pieces "
+                           f"are read as {unk} (unknown). all-MiniLM-L6-v2 was trained on English text, so for text "
+                           "like this its maps and embeddings show how it handles unknown pieces, not what the text "
+                           "means. Try an English sentence.")
+    if unknown:
+        return "info", (f"{unknown} of {len(real)} word pieces are outside the model's 30,522-word-piece vocabulary "
+                        f"and are read as {unk}.")
+    return None
+
+
+def show(note):
+    """Show a (level, message) note of unknown_note; nothing for None."""
+    if note and note[0] == "warning":
+        st.warning(note[1])
+    elif note:
+        st.info(note[1])
 
 
 @st.cache_resource(show_spinner=False)

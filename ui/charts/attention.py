@@ -1,0 +1,85 @@
+"""Charts of the attention page: one map, every layer and head, the head view, the positional encoding.
+
+The head view follows BertViz (Vig 2019, "A Multiscale Visualization of Attention in the Transformer Model").
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.charts.palette import ACCENT, SIGNED_SCHEME, WEIGHT_SCHEME
+
+WEIGHT = alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1])  # attention weights are row-wise probabilities
+HEAD_VIEW_MIN = 0.02  # lighter lines are left out of the head view: they would only grey it
+
+
+def _title(text: str) -> alt.TitleParams:
+    """A title placed over the whole chart, axis labels included: long token labels cannot push it off the left."""
+    return alt.TitleParams(text, anchor="start", frame="bounds")
+
+
+def labels(tokens) -> list[str]:
+    """Unique axis labels: position, then token (tokens repeat)."""
+    return [f"{i}: {t}" for i, t in enumerate(tokens)]
+
+
+def heatmap(att: np.ndarray, toks: list[str], title: str, size: int = 320) -> alt.Chart:
+    """One (T, T) map: row = query token, column = the key token it reads; ``size`` is the map's side in pixels.
+    Labels that would overlap are left out (hover a cell for its tokens)."""
+    rows = [{"query": toks[i], "key": toks[j], "weight": float(att[i, j])} for i in range(len(toks)) for j in range(len(toks))]
+    return alt.Chart(pd.DataFrame(rows), title=_title(title)).mark_rect().encode(
+        x=alt.X("key:N", sort=toks, title="key token (attended to)"), y=alt.Y("query:N", sort=toks, title="query token"),
+        color=alt.Color("weight:Q", scale=WEIGHT, title="attention"),
+        tooltip=["query", "key", alt.Tooltip("weight:Q", format=".3f")]).properties(width=size, height=size)
+
+
+def grid(att: np.ndarray, toks: list[str], cell: int = 70, spacing: int = 8) -> alt.Chart:
+    """Every layer (rows) and head (columns) of an (L, H, T, T) array as a small map."""
+    L, H, T, _ = att.shape
+    idx = np.indices((L, H, T, T)).reshape(4, -1)
+    df = pd.DataFrame({"layer": idx[0] + 1, "head": idx[1] + 1, "query": np.array(toks)[idx[2]],
+                       "key": np.array(toks)[idx[3]], "weight": att.reshape(-1)})
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X("key:N", sort=toks, axis=None), y=alt.Y("query:N", sort=toks, axis=None),
+        color=alt.Color("weight:Q", scale=WEIGHT, title="attention"),
+        tooltip=["layer", "head", "query", "key", alt.Tooltip("weight:Q", format=".3f")]
+    ).properties(width=cell, height=cell).facet(row=alt.Row("layer:O", title="layer"),
+                                                column=alt.Column("head:O", title="head"), spacing=spacing)
+
+
+def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
+    """Query tokens on the left, keys on the right, lines as thick and opaque as the attention."""
+    T = len(toks)
+    rows = []
+    for i in range(T):
+        for j in range(T):
+            w = float(att[i, j])
+            if w < HEAD_VIEW_MIN:
+                continue
+            pair = f"{i}-{j}"
+            rows += [{"pair": pair, "side": 0, "pos": i, "weight": w, "query": toks[i], "key": toks[j]},
+                     {"pair": pair, "side": 1, "pos": j, "weight": w, "query": toks[i], "key": toks[j]}]
+    lines = alt.Chart(pd.DataFrame(rows, columns=["pair", "side", "pos", "weight", "query", "key"])).mark_line(
+        color=ACCENT).encode(
+        x=alt.X("side:Q", axis=None, scale=alt.Scale(domain=[-0.35, 1.35])),
+        y=alt.Y("pos:Q", axis=None, scale=alt.Scale(reverse=True)),
+        detail="pair:N", opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.05, 1]), legend=None),
+        strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 6]), legend=None),
+        tooltip=["query", "key", alt.Tooltip("weight:Q", format=".3f")])
+    words = pd.DataFrame([{"side": s, "pos": i, "token": t} for s in (0, 1) for i, t in enumerate(toks)])
+    left = alt.Chart(words[words.side == 0]).mark_text(align="right", dx=-6).encode(x="side:Q", y="pos:Q", text="token:N")
+    right = alt.Chart(words[words.side == 1]).mark_text(align="left", dx=6).encode(x="side:Q", y="pos:Q", text="token:N")
+    return alt.layer(lines, left, right, title=_title(title)).properties(width=320, height=max(200, 22 * T))
+
+
+def positional_encoding(pe: np.ndarray) -> alt.Chart:
+    """PE[position, dimension] of a (T, d) array, values in [-1, 1] on a diverging scale."""
+    T, d = pe.shape
+    df = pd.DataFrame([{"position": p, "dimension": i, "value": float(pe[p, i])} for p in range(T) for i in range(d)])
+    return alt.Chart(df, title=_title("Sinusoidal positional encoding PE[position, dimension]")).mark_rect().encode(
+        x=alt.X("dimension:O", title="embedding dimension", axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("position:O", title="position", axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=SIGNED_SCHEME, domain=[-1, 1]), title="value"),
+        tooltip=["position", "dimension", alt.Tooltip("value:Q", format=".3f")]).properties(height=220)
