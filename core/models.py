@@ -179,13 +179,14 @@ NAMED = {
     "digits": MLPConfig(64, (128,), 10),  # the articles' 784-128-10 MNIST net, at 8x8 pixels
     "iris": MLPConfig(4, (10, 8), 3),  # the articles' Iris 4-10-8-3 net
     "regression": MLPConfig(1, (16, 16), 1, "tanh"),
+    "bigmodel": MLPConfig(1000, (200, 100), 1),  # the articles' BigModel 1000-200-100-1 (ReLU, MSE, Adam 1e-3)
 }
 NAMES = ("mlp", "transformer") + tuple(NAMED)
 
 
 def build(name: str, **options) -> nn.Module:
     """Build a model by name: "mlp" and "transformer" take their config fields as options;
-    "digits", "iris" and "regression" are the articles' networks (options override fields)."""
+    "digits", "iris", "regression" and "bigmodel" are the articles' networks (options override fields)."""
     try:
         if name == "mlp":
             return MLP(MLPConfig(**options))
