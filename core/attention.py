@@ -61,11 +61,7 @@ def settings_of(record: TrainedModel) -> ToySettings:
 
 def toy_onnx(record: TrainedModel, directory: Path) -> Path:
     """The record's ONNX file in ``directory``, named by a hash of its config and weights; exported once."""
-    h = hashlib.sha1(json.dumps(record.config, sort_keys=True).encode())
-    for name in sorted(record.state):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(record.state[name]).tobytes())
-    path = Path(directory) / f"{h.hexdigest()[:16]}.onnx"
+    path = Path(directory) / f"{record.fingerprint()}.onnx"
     if not path.exists():
         export.to_onnx(record.build(), path)
     return path

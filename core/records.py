@@ -8,6 +8,8 @@ that studies a model reads one, so a loss surface can only show the loss its mod
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +49,14 @@ class TrainedModel:
         if self.history is None or self.history.trajectory is None:
             return None
         return self.history.trajectory[: self.history.best_epoch + 1]
+
+    def fingerprint(self) -> str:
+        """A short hash of the config and every weight: equal records, equal fingerprints (cache keys, file names)."""
+        h = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode())
+        for name in sorted(self.state):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(self.state[name]).tobytes())
+        return h.hexdigest()[:16]
 
     @property
     def is_transformer(self) -> bool:

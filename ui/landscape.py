@@ -3,6 +3,7 @@ zoo's) and cached surfaces (plain data)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -164,13 +165,15 @@ def weights_at(record: TrainedModel, epoch: int):
 
 
 def _fingerprint(arrays) -> str:
-    h = np.concatenate([np.ravel(v).astype(np.float64) for v in arrays])
-    return f"{len(h)}:{h.sum():.12g}:{(h * np.arange(1, len(h) + 1)).sum():.12g}"
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
 
 
 def record_key(record: TrainedModel) -> str:
-    """A short fingerprint of a model's weights, for cache keys."""
-    return _fingerprint(record.state.values())
+    """A short fingerprint of a model's config and weights, for cache keys."""
+    return record.fingerprint()
 
 
 def dataset_key(ds: data.Dataset) -> str:
