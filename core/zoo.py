@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ from core import data, losses, models
 from core.errors import CoreError, ZooFileError
 from core.records import TrainedModel
 
-EXPORTED = Path(__file__).resolve().parent.parent / "exported"
+# The zoo folder: exported/ beside core/, or the folder NN_EXPLORER_ZOO names (a zoo built elsewhere)
+EXPORTED = Path(os.environ.get("NN_EXPLORER_ZOO") or Path(__file__).resolve().parent.parent / "exported")
 MANIFEST = "manifest.json"
 PARITY_TOL = 1e-4  # fp32: onnxruntime vs PyTorch, largest absolute output difference
 INT8_ACC_TOL = 0.03  # int8 accuracy may trail fp32 accuracy by at most this (absolute)

@@ -15,7 +15,7 @@ from core import runtime, zoo
 from core.errors import ZooFileError
 
 
-def _stat_key(path) -> tuple[int, int]:
+def stat_key(path) -> tuple[int, int]:
     """(mtime_ns, size): a new value whenever the file is replaced or rewritten; (0, -1) when absent."""
     try:
         s = os.stat(path)
@@ -31,7 +31,7 @@ def _manifest(directory: str, stamp: tuple[int, int]) -> dict:
 
 def manifest() -> dict:
     """The zoo manifest (raises ZooFileError with what to do when it is missing or malformed)."""
-    return _manifest(str(zoo.EXPORTED), _stat_key(zoo.manifest_path(zoo.EXPORTED)))
+    return _manifest(str(zoo.EXPORTED), stat_key(zoo.manifest_path(zoo.EXPORTED)))
 
 
 @st.cache_data(show_spinner="Verifying the zoo: sha256, onnx.checker, onnxruntime against PyTorch...")
@@ -40,7 +40,7 @@ def _verify(directory: str, stamp: tuple[int, int]) -> list[dict]:
 
 
 def verification() -> list[dict]:
-    return _verify(str(zoo.EXPORTED), _stat_key(zoo.manifest_path(zoo.EXPORTED)))
+    return _verify(str(zoo.EXPORTED), stat_key(zoo.manifest_path(zoo.EXPORTED)))
 
 
 @st.cache_data(show_spinner=False)
@@ -63,7 +63,7 @@ def checked(record: dict, family: str) -> tuple[bytes | None, str | None]:
         path = zoo.path_in(zoo.EXPORTED, record["file"])
     except ZooFileError as e:
         return None, str(e)
-    return _checked(str(zoo.EXPORTED), json.dumps(record, sort_keys=True), family, _stat_key(path))
+    return _checked(str(zoo.EXPORTED), json.dumps(record, sort_keys=True), family, stat_key(path))
 
 
 def session(path: str, device: str = "auto") -> runtime.Session:
@@ -80,7 +80,7 @@ def file_bytes(path: str, stamp: tuple[int, int]) -> bytes:
 
 def read_bytes(path) -> bytes:
     path = os.fspath(path)
-    return file_bytes(path, _stat_key(path))
+    return file_bytes(path, stat_key(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -95,7 +95,7 @@ def card(e: dict, int8: dict) -> None:
         if files["fp32"][2] is None:
             with st.expander("Operator graph (from the ONNX file)"):
                 path = zoo.path_in(zoo.EXPORTED, e["file"])
-                dot, counts = cache.operator_graph(str(path), cache._stat_key(path))
+                dot, counts = cache.operator_graph(str(path), cache.stat_key(path))
                 st.caption(", ".join(f"{op} x{n}" for op, n in counts.items()))
                 st.graphviz_chart(dot)
         try_it(e, [ent for ent, role in ((e, "fp32"), (int8, "int8")) if files[role][2] is None])
