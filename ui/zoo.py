@@ -148,7 +148,7 @@ def _prediction(e: dict, logits: np.ndarray, truth) -> None:
         names = e["classes"]
         st.markdown(f"Prediction: **{names[int(p.argmax())]}** ({p.max():.1%})" +
                     (f" · true class: {names[int(truth)]}" if truth is not None else ""))
-        st.altair_chart(charts.probabilities(names, p), use_container_width=True)
+        st.altair_chart(charts.probabilities(names, p), width="stretch")
 
 
 def try_it(e: dict, runnable: list[dict]) -> None:
