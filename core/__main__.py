@@ -12,7 +12,7 @@ from core.errors import CoreError
 
 
 def _build(args) -> int:
-    from core import zoo
+    from core import zoo, zoo_build
 
     bars = {}
 
@@ -23,7 +23,7 @@ def _build(args) -> int:
         bar.update(1)
         bar.set_postfix(val_loss=f"{event['val_loss']:.4f}")
 
-    manifest = zoo.build(args.out, quick=args.quick, device=args.device, only=args.only, progress=progress)
+    manifest = zoo_build.build(args.out, quick=args.quick, device=args.device, only=args.only, progress=progress)
     for bar in bars.values():
         bar.close()
     for e in manifest["models"]:
@@ -40,7 +40,8 @@ def _verify(args) -> int:
     for c in checks:
         print(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<26} {c.provider:<22} {c.message}")
     failed = [c for c in checks if not c.ok]
-    print(f"{len(checks) - len(failed)} of {len(checks)} entries verified" + (f"; failed: {[c.name for c in failed]}" if failed else ""))
+    print(f"{len(checks) - len(failed)} of {len(checks)} entries verified"
+          + (f"; failed: {[c.name for c in failed]}" if failed else ""))
     return 1 if failed else 0
 
 

@@ -15,9 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort
 
-from core.errors import ZooFileError
+from core.errors import ConfigError, ModelError, ZooFileError
 
 CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
+MAX_THREADS = max(1, min(64, os.cpu_count() or 1))  # onnxruntime starts one worker per thread asked for
+# onnxruntime input type -> (NumPy dtype it runs on, dtypes converted to it without loss)
+_INPUT_TYPES = {
+    "tensor(float)": (np.float32, (np.float16, np.float32, np.float64)),
+    "tensor(int64)": (np.int64, (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32)),
+}
 
 
 def available_providers() -> list[str]:
@@ -48,7 +54,7 @@ def cuda_works() -> bool:
         s = ort.InferenceSession(model.SerializeToString(),
                                  sess_options=so, providers=[CUDA, CPU])
         return s.get_providers()[0] == CUDA
-    except Exception:
+    except Exception:  # noqa: BLE001 -- any failure means CUDA does not work
         return False
     finally:
         ort.set_default_logger_severity(3)
@@ -87,12 +93,16 @@ class Session:
         return [o.name for o in self.inner.get_outputs()]
 
     def run(self, inputs) -> dict[str, np.ndarray]:
-        """inputs: one array (for single-input models) or {name: array}. Returns {output name: array}."""
-        feeds = inputs if isinstance(inputs, dict) else {self.input_names[0]: inputs}
+        """inputs: one array (for single-input models) or {name: array}. Returns {output name: array}.
+
+        float64 (or float16) input to a float model becomes float32, and narrower whole numbers
+        to a token model become int64; any other dtype is refused, naming the one expected."""
+        feeds = dict(inputs) if isinstance(inputs, dict) else {self.input_names[0]: inputs}
         expected = {i.name: i for i in self.inner.get_inputs()}
         for name, arr in feeds.items():
             if name not in expected:
                 raise ZooFileError(f"This model has no input named {name!r}; its inputs are {list(expected)}.")
+            feeds[name] = arr = _converted(name, arr, expected[name].type)
             shape = expected[name].shape
             if len(shape) != np.ndim(arr) or any(isinstance(s, int) and s != a for s, a in zip(shape, np.shape(arr))):
                 raise ZooFileError(f"Input {name!r} must have shape {shape} (strings are free axes), got {np.shape(arr)}.")
@@ -104,7 +114,11 @@ class Session:
                 binding.bind_output(name, "cuda", 0)
             self.inner.run_with_iobinding(binding)
             return dict(zip(self.output_names, binding.copy_outputs_to_cpu()))
-        return dict(zip(self.output_names, self.inner.run(None, feeds)))
+        try:
+            return dict(zip(self.output_names, self.inner.run(None, feeds)))
+        except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors (a token outside the vocabulary, ...)
+            raise ModelError(f"onnxruntime could not run this input ({str(e)[:200]}). Check its values against the "
+                             "model's inputs.") from None
 
     def timed_run(self, inputs, repeats: int = 5) -> tuple[dict[str, np.ndarray], float]:
         """Outputs and the median latency in seconds over ``repeats`` runs (after one warm-up)."""
@@ -117,13 +131,28 @@ class Session:
         return out, float(np.median(times))
 
 
+def _converted(name: str, arr, onnx_type: str) -> np.ndarray:
+    """``arr`` as the dtype the model's input takes, where that loses nothing; else ModelError."""
+    want, safe = _INPUT_TYPES.get(onnx_type, (None, ()))
+    a = np.asarray(arr) if isinstance(arr, (np.ndarray, list, tuple)) or np.isscalar(arr) else None
+    if want is None or a is None or a.dtype.type not in safe:
+        got = type(arr).__name__ if a is None else str(a.dtype)
+        wanted = np.dtype(want).name if want else onnx_type
+        raise ModelError(f"Input {name!r} must be {wanted} numbers, got {got}.")
+    with np.errstate(over="ignore"):  # overflow is reported below, in words
+        out = a.astype(want, copy=False)
+    if want is np.float32 and not np.array_equal(np.isfinite(out), np.isfinite(a)):
+        raise ModelError(f"Input {name!r} has values beyond float32's range (about 3.4e38).")
+    return np.ascontiguousarray(out)
+
+
 @functools.lru_cache(maxsize=64)
 def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | None) -> Session:
     want_cuda = (device == "auto" and cuda_works()) or (device == "cuda" and CUDA in available_providers())
     providers = [CUDA, CPU] if want_cuda else [CPU]
     try:
         inner = ort.InferenceSession(path, sess_options=_options(threads), providers=providers)
-    except Exception as e:  # onnxruntime raises its own untyped errors for bad files
+    except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors for bad files
         raise ZooFileError(f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
                            "Rebuild it with `python -m core build`, or download it again.") from None
     return Session(path, inner, providers[0], inner.get_providers()[0])
@@ -135,13 +164,21 @@ def session(path, device: str = "auto", threads: int | None = None) -> Session:
     device: "auto" (CUDA when onnxruntime has it), "cuda" (the same, but the fallback shows in
     ``Session.fell_back``) or "cpu".
     """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ZooFileError(f"session() takes the path of an .onnx file (str or pathlib.Path), got {type(path).__name__}.")
+    if threads is not None and (type(threads) is not int or not 1 <= threads <= MAX_THREADS):
+        raise ConfigError(f"threads must be a whole number from 1 to {MAX_THREADS} (None: the default), got {threads!r}.")
     path = os.path.abspath(os.fspath(path))
+    if isinstance(path, bytes):
+        raise ZooFileError("session() takes the path of an .onnx file as text, not bytes.")
     if device not in ("auto", "cpu", "cuda"):
         raise ZooFileError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
     try:
         st = os.stat(path)
     except FileNotFoundError:
         raise ZooFileError(f"{path} does not exist. Build the zoo with `python -m core build`.") from None
+    except (OSError, ValueError) as e:
+        raise ZooFileError(f"{path!r:.80} cannot be opened ({e}).") from None
     return _cached(path, st.st_mtime_ns, st.st_size, device, threads)
 
 

@@ -1,69 +1,39 @@
-"""The model zoo: the seed models, how each is trained, and the manifest that vouches for them.
+"""The model zoo as it is read: the manifest, its files checked against it, and the models they rebuild.
 
-``build`` trains every seed model, exports fp32 and int8 ONNX files plus a PyTorch checkpoint,
-measures parity and accuracy, and records each file in ``exported/manifest.json`` with its
-sha256. ``verify`` re-checks all of it. Files are staged in a temporary folder and moved in
-only when all succeeded, so a failed build leaves the previous zoo untouched.
+``exported/manifest.json`` vouches for every file with its sha256 and size; nothing here hands
+out a file, a model or a session from the zoo without checking the file against it first, and
+every file name read from the manifest must resolve inside the manifest's folder. A checkpoint
+carries its model's config, the loss and the data it was trained with (as nanoGPT's carry
+``model_args``), so a downloaded ``.pt`` rebuilds its model on its own. Building lives in
+``core.zoo_build``; ``verify`` re-checks everything here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
-import shutil
-import tempfile
-import time
-from dataclasses import dataclass, field
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnx
-import onnxruntime
 import torch
 
-from core import data, models
+from core import data, losses, models
 from core.errors import CoreError, ZooFileError
-from core.export import atomic_write, io_spec, parity, quantize_int8, sha256, to_onnx, torch_outputs
-from core.runtime import session
-from core.train import fit
+from core.records import TrainedModel
 
-EXPORTED = Path(__file__).resolve().parent.parent / "exported"
+# The zoo folder: exported/ beside core/, or the folder NN_EXPLORER_ZOO names (a zoo built elsewhere)
+EXPORTED = Path(os.environ.get("NN_EXPLORER_ZOO") or Path(__file__).resolve().parent.parent / "exported")
 MANIFEST = "manifest.json"
 PARITY_TOL = 1e-4  # fp32: onnxruntime vs PyTorch, largest absolute output difference
 INT8_ACC_TOL = 0.03  # int8 accuracy may trail fp32 accuracy by at most this (absolute)
-
-
-@dataclass(frozen=True)
-class Seed:
-    name: str  # file stem and manifest name
-    summary: str  # what the model shows the learner
-    dataset: str
-    model: str
-    dataset_options: dict = field(default_factory=dict)
-    model_options: dict = field(default_factory=dict)
-    train: dict = field(default_factory=dict)  # TrainConfig fields
-    quick_epochs: int = 10
-
-
-SEEDS = (
-    Seed("moons_mlp", "Two-moons classifier: a curved decision boundary from two ReLU layers.", "moons", "mlp",
-         {"n_samples": 1000, "noise": 0.2}, {"widths": (32, 32)}, {"lr": 0.01, "epochs": 60}, 20),
-    Seed("digits_mlp", "The articles' 784-128-10 MNIST network, at 8x8 pixels: 64-128-10.", "digits", "digits",
-         {}, {}, {"lr": 0.001, "epochs": 40}, 10),
-    Seed("iris_mlp", "The articles' Iris network 4-10-8-3: three species from four measurements.", "iris", "iris",
-         {}, {}, {"lr": 0.01, "epochs": 150, "batch_size": 16}, 60),
-    Seed("regression_mlp", "Regression on the articles' y = x line with noise: MSE loss, one output.", "linear",
-         "regression", {}, {}, {"lr": 0.01, "epochs": 150, "batch_size": 16}, 40),
-    Seed("reverse_transformer", "Transformer that reverses 8 digits: each output reads one mirrored position.",
-         "reverse", "transformer", {}, {"d_model": 32, "n_heads": 2, "d_ff": 64},
-         {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False}, 6),
-    Seed("shift_transformer", "Transformer whose output i copies input i+2: a known attention pattern.",
-         "shift", "transformer", {}, {"d_model": 32, "n_heads": 2, "d_ff": 64},
-         {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False}, 6),
-    Seed("sort_transformer", "Transformer that sorts 8 digits: attention must compare every pair.",
-         "sort", "transformer", {}, {"d_model": 64, "n_heads": 4, "d_ff": 128},
-         {"lr": 0.003, "epochs": 15, "batch_size": 64, "record_trajectory": False}, 6),
-)
+PRECISIONS = ("fp32", "int8")
+CHECKPOINT_FORMAT = 2  # 1: a bare state_dict; 2: {"format", "config", "state", "loss", "dataset", "task"}
+INT8_OPS = {"DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearMatMul", "DynamicQuantizeMatMul"}
+_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def score(task: str, out: np.ndarray, y: np.ndarray) -> dict:
@@ -93,141 +63,210 @@ def manifest_path(directory=EXPORTED) -> Path:
 
 
 def load_manifest(directory=EXPORTED) -> dict:
+    """The manifest, checked as far as its shape: an object whose "models" is a list. Each
+    entry is checked on use (``entry_problems``), so one bad entry does not hide the others."""
     path = manifest_path(directory)
     if not path.exists():
         raise ZooFileError(f"{path} does not exist. Build the zoo with `python -m core build`.")
     try:
         manifest = json.loads(path.read_text())
-        manifest["models"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ZooFileError(f"{path} is not a valid manifest ({e}). Rebuild it with `python -m core build`.") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), list):
+        raise ZooFileError(f"{path} is not a valid manifest: it needs a list of models. "
+                           "Rebuild it with `python -m core build`.")
     return manifest
 
 
+def _record_problems(where: str, rec) -> list[str]:
+    if not isinstance(rec, dict):
+        return [f"{where} is not a file record"]
+    out = []
+    if not isinstance(rec.get("file"), str) or not rec["file"]:
+        out.append(f"{where} has no file name")
+    if not isinstance(rec.get("sha256"), str) or not _SHA.fullmatch(rec["sha256"]):
+        out.append(f"{where} has no valid sha256")
+    if type(rec.get("bytes")) is not int or rec["bytes"] < 0:
+        out.append(f"{where} has no valid size in bytes")
+    return out
+
+
+def entry_problems(e) -> list[str]:
+    """What is malformed in one manifest entry (empty when it can be used)."""
+    if not isinstance(e, dict):
+        return [f"the entry is {type(e).__name__} {e!r:.40}, not an object"]
+    out = [f'"{k}" is missing or not text' for k in ("name", "family", "task") if not isinstance(e.get(k), str)]
+    if e.get("precision") not in PRECISIONS:
+        out.append(f"precision {e.get('precision')!r:.20} is not one of {', '.join(PRECISIONS)}")
+    out += _record_problems("the model file", e) + _record_problems("the checkpoint", e.get("checkpoint"))
+    d = e.get("dataset")
+    if not (isinstance(d, dict) and isinstance(d.get("name"), str) and type(d.get("seed")) is int
+            and isinstance(d.get("options"), dict)):
+        out.append("the dataset spec needs a name, a seed and options")
+    if not isinstance(e.get("config"), dict):
+        out.append("the model config is missing")
+    return out
+
+
+def _fix(family: str) -> str:
+    return f"Rebuild it with `python -m core build --only {family}`, then check with `python -m core verify`."
+
+
 def entry(name: str, directory=EXPORTED) -> dict:
+    """The manifest entry called ``name``; a malformed one raises, saying how to rebuild it."""
     for e in load_manifest(directory)["models"]:
-        if e["name"] == name:
+        if isinstance(e, dict) and e.get("name") == name:
+            problems = entry_problems(e)
+            if problems:
+                family = e.get("family") if isinstance(e.get("family"), str) else name
+                raise ZooFileError(f"The manifest entry {name!r} is malformed: {'; '.join(problems)}. {_fix(family)}")
             return e
     raise ZooFileError(f"No model named {name!r} in the manifest.")
 
 
-def load_model(entry: dict, directory=EXPORTED) -> torch.nn.Module:
-    """Rebuild the PyTorch model of a manifest entry from its checkpoint (config + weights)."""
-    ckpt = Path(directory) / entry["checkpoint"]["file"]
-    _check_file(ckpt, entry["checkpoint"]["sha256"], entry["checkpoint"]["bytes"])
-    model = models.from_config(entry["config"])
-    model.load_state_dict(torch.load(ckpt, weights_only=True))
+def path_in(directory, name) -> Path:
+    """``directory / name``, refused unless it resolves (links followed) to a file inside ``directory``."""
+    root = Path(directory).resolve()
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise ZooFileError(f"The manifest names a file {name!r:.60}; rebuild it with `python -m core build`.")
+    path = (root / name).resolve()
+    if path.parent != root:
+        raise ZooFileError(f"The manifest names {name!r:.80}, which is outside {root}: refused. "
+                           "Rebuild the manifest with `python -m core build`.")
+    return path
+
+
+def _compare(name: str, size: int, digest: str, rec: dict, family: str) -> None:
+    if size != rec["bytes"]:
+        raise ZooFileError(f"{name} is truncated or altered: {size} bytes, the manifest says {rec['bytes']}. "
+                           + _fix(family))
+    if digest != rec["sha256"]:
+        raise ZooFileError(f"{name} was changed after the build: its sha256 does not match the manifest. " + _fix(family))
+
+
+def read_checked(rec: dict, directory=EXPORTED, family: str = "NAME") -> bytes:
+    """The bytes of a manifest file record's file, after checking them against its size and sha256.
+    The bytes returned are the bytes checked, so what is served is what was vouched for."""
+    path = path_in(directory, rec["file"])
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise ZooFileError(f"{rec['file']} is missing. " + _fix(family)) from None
+    except OSError as e:
+        raise ZooFileError(f"{rec['file']} cannot be read ({e.strerror}). " + _fix(family)) from None
+    _compare(rec["file"], len(content), hashlib.sha256(content).hexdigest(), rec, family)
+    return content
+
+
+def checkpoint_bytes(model: torch.nn.Module, dataset: data.Dataset, loss: str) -> bytes:
+    """A checkpoint that rebuilds ``model`` on its own: config, weights, and what it was trained with."""
+    buf = io.BytesIO()
+    torch.save({"format": CHECKPOINT_FORMAT, "config": models.config_dict(model), "state": model.state_dict(),
+                "loss": loss, "task": dataset.task,
+                "dataset": {"name": dataset.name, "seed": dataset.seed, "options": dict(dataset.options)}}, buf)
+    return buf.getvalue()
+
+
+def read_checkpoint(source) -> dict:
+    """A zoo checkpoint from a path or its bytes (``torch.load(weights_only=True)``: tensors and plain data only)."""
+    label = "the checkpoint" if isinstance(source, bytes) else str(source)
+    try:
+        ckpt = torch.load(io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu",
+                          weights_only=True)
+    except Exception as e:  # noqa: BLE001 -- torch raises several untyped errors for a bad file
+        raise ZooFileError(f"{label} is not a readable checkpoint ({type(e).__name__}). "
+                           "Rebuild it with `python -m core build`.") from None
+    if not (isinstance(ckpt, dict) and ckpt.get("format") == CHECKPOINT_FORMAT
+            and isinstance(ckpt.get("config"), dict) and isinstance(ckpt.get("state"), dict)):
+        raise ZooFileError(f"{label} is not a format-{CHECKPOINT_FORMAT} zoo checkpoint (config + weights). "
+                           "Rebuild it with `python -m core build`.")
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict) -> torch.nn.Module:
+    """The network a checkpoint describes, with its weights, in eval mode."""
+    model = models.from_config(ckpt["config"])
+    try:
+        model.load_state_dict(ckpt["state"])
+    except RuntimeError as e:
+        raise ZooFileError(f"The checkpoint's weights do not fit its config ({str(e)[:200]}). "
+                           "Rebuild it with `python -m core build`.") from None
     return model.eval()
 
 
-def _versions() -> dict:
-    return {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
+def load_model(entry: dict, directory=EXPORTED) -> torch.nn.Module:
+    """Rebuild the PyTorch model of a manifest entry from its checkpoint, checked against the manifest."""
+    return model_from_checkpoint(read_checkpoint(read_checked(entry["checkpoint"], directory, entry["family"])))
 
 
-def _file_record(path: Path) -> dict:
-    return {"file": path.name, "sha256": sha256(path), "bytes": path.stat().st_size}
+def record(name_or_entry, directory=EXPORTED) -> TrainedModel:
+    """A zoo model as a TrainedModel: final weights only (history None), its dataset from the
+    entry's spec, and the loss stored in the checkpoint (else the task's default)."""
+    e = entry(name_or_entry, directory) if isinstance(name_or_entry, str) else name_or_entry
+    ckpt = read_checkpoint(read_checked(e["checkpoint"], directory, e["family"]))
+    loss = ckpt.get("loss") if isinstance(ckpt.get("loss"), str) else losses.default(e["task"])
+    return TrainedModel.of(model_from_checkpoint(ckpt), dataset_of(e), loss=loss, name=e["name"])
 
 
-def build_one(seed: Seed, out: Path, quick: bool, device: str, on_epoch=None) -> list[dict]:
-    """Train, export and measure one seed model into folder ``out``; return its two entries."""
-    ds = data.load(seed.dataset, **seed.dataset_options)
-    torch.manual_seed(0)
-    model = models.build(seed.model, **seed.model_options)
-    train = {**seed.train, **({"epochs": seed.quick_epochs} if quick else {})}
-    hist = fit(model, ds, on_epoch=on_epoch, device=device, **train)
-    fp32, int8, ckpt = out / f"{seed.name}.onnx", out / f"{seed.name}.int8.onnx", out / f"{seed.name}.pt"
-    described = {"name": ds.name, "seed": ds.seed, "options": ds.options}
-    to_onnx(model, fp32, metadata={"dataset": described, "task": ds.task, "summary": seed.summary})
-    buf = io.BytesIO()
-    torch.save(model.state_dict(), buf)
-    atomic_write(ckpt, buf.getvalue())
-    quantize_int8(fp32, int8)
-    ref = torch_outputs(model, ds.X_val)[0]
-    common = {
-        "family": seed.name, "task": ds.task, "summary": seed.summary, "dataset": described,
-        "config": models.config_dict(model), "train_config": hist.config, "architecture": models.describe(model),
-        "parameters": models.n_parameters(model), "opset": next(o.version for o in onnx.load(fp32).opset_import
-                                                                 if o.domain in ("", "ai.onnx")),
-        "train_device": hist.device, "train_seconds": round(hist.seconds, 3), "epochs_run": hist.epochs,
-        "versions": _versions(), "checkpoint": _file_record(ckpt), "classes": list(ds.class_names),
-        "features": list(ds.feature_names),
-    }
-    entries = []
-    for name, path, precision in ((seed.name, fp32, "fp32"), (f"{seed.name}_int8", int8, "int8")):
-        out_ort = session(path, device="cpu").run(ds.X_val)
-        logits = next(iter(out_ort.values()))
-        entries.append({
-            "name": name, "precision": precision, **common, **_file_record(path), **io_spec(path),
-            "parity_max_abs_err": parity(model, path, ds.X_val),
-            "metrics": score(ds.task, logits, ds.y_val),
-            "torch_metrics": score(ds.task, ref, ds.y_val),
-        })
-    return entries
-
-
-def build(directory=EXPORTED, quick: bool = False, device: str = "auto", only=None, progress=None) -> dict:
-    """Build the zoo into ``directory``; return the manifest. progress(seed_name, event) is
-    called per epoch. Nothing in ``directory`` changes unless every model succeeded."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    seeds = [s for s in SEEDS if not only or s.name in only]
-    if only and len(seeds) != len(set(only)):
-        raise CoreError(f"Unknown zoo model in {sorted(only)}; the zoo has {[s.name for s in SEEDS]}.")
-    old = load_manifest(directory) if manifest_path(directory).exists() and only else None
-    staging = Path(tempfile.mkdtemp(dir=directory, prefix=".build-"))
-    try:
-        entries = []
-        for seed in seeds:
-            cb = (lambda e, s=seed.name: progress(s, e)) if progress else None
-            entries += build_one(seed, staging, quick, device, cb)
-        if old:  # a partial rebuild keeps the other models' entries
-            names = {e["name"] for e in entries}
-            entries = [e for e in old["models"] if e["name"] not in names] + entries
-            entries.sort(key=lambda e: [s.name for s in SEEDS].index(e["family"]))
-        for f in staging.iterdir():
-            f.replace(directory / f.name)
-        manifest = {"format": 1, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "quick": quick,
-                    "models": entries}
-        atomic_write(manifest_path(directory), (json.dumps(manifest, indent=1) + "\n").encode())
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return manifest
-
-
-def _check_file(path: Path, digest: str, size: int) -> None:
-    if not path.exists():
-        raise ZooFileError(f"{path.name} is missing. Rebuild the zoo with `python -m core build`.")
-    actual = path.stat().st_size
-    if actual != size:
-        raise ZooFileError(f"{path.name} is truncated or altered: {actual} bytes, the manifest says {size}. "
-                           "Rebuild with `python -m core build` or restore it from git.")
-    if sha256(path) != digest:
-        raise ZooFileError(f"{path.name} was changed after the build: its sha256 does not match the manifest. "
-                           "Rebuild with `python -m core build` or restore it from git.")
-
-
-@dataclass
+@dataclass(frozen=True)
 class Check:
-    name: str
-    ok: bool
-    message: str
-    provider: str = ""
+    name: str  # the manifest entry checked ("manifest.json" or "entry 3" when it has no usable name)
+    ok: bool  # every check passed
+    message: str  # what was measured, or every problem found and how to fix it
+    provider: str = ""  # onnxruntime provider the parity run used
 
 
-def verify_entry(e: dict, directory=EXPORTED, device: str = "auto") -> Check:
-    """Re-check one manifest entry: file, sha256, onnx.checker, and onnxruntime against PyTorch."""
-    directory = Path(directory)
-    path = directory / e["file"]
+def _precision_problem(path: Path, e: dict) -> str | None:
+    """The file's own word on its precision (metadata and operators) against the entry's."""
+    import onnx
+
+    proto = onnx.load(str(path), load_external_data=False)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    stated = meta.get("precision", "").strip('"') or "unstated"
+    ops = "int8" if any(n.op_type in INT8_OPS for n in proto.graph.node) else "fp32"
+    if stated != e["precision"] or ops != e["precision"]:
+        return (f"{e['file']} is an {ops} model (its metadata says {stated}) but the manifest lists it as "
+                f"{e['precision']}: a swapped file. " + _fix(e["family"]))
+    return None
+
+
+def verify_entry(e, directory=EXPORTED, device: str = "auto") -> Check:
+    """Re-check one manifest entry: its shape, both files' sha256, the file's precision,
+    onnx.checker, the checkpoint's config, and onnxruntime against PyTorch."""
+    import onnx
+
+    from core.export import torch_outputs
+    from core.runtime import session
+
+    name = e["name"] if isinstance(e, dict) and isinstance(e.get("name"), str) else "entry"
+    problems = entry_problems(e)
+    if problems:
+        return Check(name, False, "malformed manifest entry: " + "; ".join(problems) + ". Rebuild with "
+                     "`python -m core build`.")
+    problems = []
+    for rec in (e, e["checkpoint"]):
+        try:
+            read_checked(rec, directory, e["family"])
+        except ZooFileError as err:
+            problems.append(str(err))
+    if problems:
+        return Check(name, False, " ".join(problems))
+    path = path_in(directory, e["file"])
     try:
-        _check_file(path, e["sha256"], e["bytes"])
         try:
             onnx.checker.check_model(str(path), full_check=True)
-        except Exception as err:  # the checker raises several untyped errors
+        except Exception as err:  # noqa: BLE001 -- the checker raises several untyped errors
             raise ZooFileError(f"onnx.checker rejects {path.name}: {str(err)[:200]}") from None
+        wrong = _precision_problem(path, e)
+        if wrong:
+            raise ZooFileError(wrong)
+        ckpt = read_checkpoint(read_checked(e["checkpoint"], directory, e["family"]))
+        if ckpt["config"] != e["config"]:
+            raise ZooFileError(f"{e['checkpoint']['file']} holds a different model than the manifest describes. "
+                               + _fix(e["family"]))
+        model, ds = model_from_checkpoint(ckpt), dataset_of(e)
         sess = session(path, device=device)
-        ds = dataset_of(e)
         got = sess.run(ds.X_val)
-        model = load_model(e, directory)
         if e["precision"] == "fp32":
             ref = torch_outputs(model, ds.X_val)
             err = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, got.values()))
@@ -242,10 +281,26 @@ def verify_entry(e: dict, directory=EXPORTED, device: str = "auto") -> Check:
             if fp32[key] - m[key] > INT8_ACC_TOL:
                 raise ZooFileError(f"int8 {key} {m[key]:.3f} trails fp32 {fp32[key]:.3f} by more than {INT8_ACC_TOL}.")
             msg = f"int8 {key} {m[key]:.3f} vs fp32 {fp32[key]:.3f}"
-        return Check(e["name"], True, msg, sess.provider)
+        return Check(name, True, msg, sess.provider)
     except CoreError as err:
-        return Check(e["name"], False, str(err))
+        return Check(name, False, str(err))
 
 
 def verify(directory=EXPORTED, device: str = "auto") -> list[Check]:
-    return [verify_entry(e, directory, device) for e in load_manifest(directory)["models"]]
+    """One Check per manifest entry (or one for the manifest itself when it cannot be read)."""
+    try:
+        entries = load_manifest(directory)["models"]
+    except ZooFileError as err:
+        return [Check(MANIFEST, False, str(err))]
+    checks, seen = [], set()
+    for i, e in enumerate(entries):
+        c = verify_entry(e, directory, device)
+        if c.name == "entry":
+            c = Check(f"entry {i}", c.ok, c.message, c.provider)
+        elif c.name in seen:
+            c = Check(c.name, False, f"a second entry named {c.name!r}. Rebuild with `python -m core build`.")
+        seen.add(c.name)
+        checks.append(c)
+    if not checks:
+        checks.append(Check(MANIFEST, False, "the manifest lists no models. Rebuild with `python -m core build`."))
+    return checks
