@@ -79,7 +79,8 @@ def toy_parts(record: TrainedModel):
 def zoo_parts(name: str):
     """(manifest entry, session, PyTorch model, dataset) of a zoo Transformer."""
     e = zoo.entry(name)
-    return e, runtime.session(zoo.EXPORTED / e["file"]), zoo.load_model(e), zoo.dataset_of(e)
+    zoo.read_checked(e, zoo.EXPORTED, e["family"])  # refuse a changed or swapped file before running it
+    return e, runtime.session(zoo.path_in(zoo.EXPORTED, e["file"])), zoo.load_model(e), zoo.dataset_of(e)
 
 
 def toy_model():

@@ -77,15 +77,14 @@ def trained_pair(dataset: str, seed: int, epochs: int, settings: dict):
 
 def zoo_names() -> list[str]:
     """The zoo's models at full precision (int8 copies share their weights' landscape)."""
-    return [e["name"] for e in cache.manifest()["models"] if not e["name"].endswith("_int8")]
+    return [e["name"] for e in cache.manifest()["models"]
+            if not zoo.entry_problems(e) and not e["name"].endswith("_int8")]
 
 
 def zoo_record(name: str) -> TrainedModel:
-    """A zoo model as a record: final weights only (no history, no path), on its own dataset."""
-    e = zoo.entry(name)
-    d = e["dataset"]
-    ds = cache.dataset(d["name"], d["seed"], json.dumps(d["options"], sort_keys=True))
-    return TrainedModel.of(zoo.load_model(e), ds, name=name)
+    """A zoo model as a record (its checkpoint checked against the manifest first): final weights
+    only, no history or path, on its own dataset, with the loss it was trained with."""
+    return zoo.record(name)
 
 
 NO_PLAYGROUND_MODEL = ("No model has been trained on the Playground in this session: open **Playground**, press "
