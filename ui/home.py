@@ -35,11 +35,23 @@ PAGES = (
     ("pages/6_Attention.py", N_("👁️ Attention"),
      N_("Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
      "pretrained MiniLM: every layer and head, head view, rollout, ablation, sentence similarity.")),
+    ("pages/7_Efficiency.py", N_("⚡ Efficiency"),
+     N_("What learning costs: time, energy and carbon measured or estimated and labelled, predicted before a run, "
+        "a calculator that reproduces published figures, and what quantization and distillation save.")),
     ("pages/8_Lessons.py", N_("📚 Lessons"),
      N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see.")),
     ("pages/9_Glossary.py", N_("🔤 Glossary"),
      N_("The articles' terms in Chinese and English, each linked to the page that shows it.")),
 )
+
+
+def nav_entry(path: str) -> dict:
+    """st.Page's title and icon for a page file, in the reader's language."""
+    for p, title, _teaches in PAGES:
+        if p == path:
+            icon, name = _(title).split(" ", 1)
+            return {"title": name, "icon": icon}
+    return {}
 
 
 def cards() -> None:

@@ -62,6 +62,17 @@ def browser_language(locale: str | None) -> str:
     return "zh" if (locale or "").lower().startswith("zh") else DEFAULT
 
 
+def chosen() -> str:
+    """The language this session reads, without drawing anything: the URL's, else the session's
+    choice, else the browser's."""
+    import streamlit as st
+
+    asked = st.query_params.get("lang")
+    if asked in LANGUAGES and st.session_state.get("_lang_from_url") != asked:
+        return asked
+    return st.session_state.get("lang") or browser_language(getattr(st.context, "locale", None))
+
+
 def setup() -> str:
     """Pick this run's language and draw the control. Call first on every page, after set_page_config.
 

@@ -1,0 +1,88 @@
+"""N concurrent browser sessions against one server: each trains on the Playground, computes a loss
+surface and runs inference on the zoo page; reports errors, cross-talk, the slowest render, peak memory.
+
+    python tools/load_test.py [--sessions 10] [--port 8617]
+
+Cross-talk: a session opening the Playground must show no trained result before it presses Train
+(another session's result would show there if state leaked). While the others train, one extra
+session opens the zoo page (which computes nothing heavy) and its render time is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+from tools.measure_memory import rss_mb, use
+from tools.server import CHROMIUM, CHROMIUM_ARGS, serve
+
+STEPS = (("Playground", ("Train",)), ("Loss_surface", ("Train models A and B",)), ("Model_zoo", ()))
+RESULT_MARKER = "Export to ONNX"  # shown on the Playground only once this session has trained
+
+
+def session(url: str, i: int, out: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    rec = out.setdefault(i, {"errors": [], "renders": {}, "crosstalk": False})
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            for path, buttons in STEPS:
+                if path == "Playground":
+                    use(page, url, path, ())
+                    rec["crosstalk"] = page.get_by_role("button", name=RESULT_MARKER).count() > 0
+                t0 = time.perf_counter()
+                rec["errors"] += use(page, url, path, buttons)
+                rec["renders"][path] = time.perf_counter() - t0
+            browser.close()
+    except Exception as e:  # noqa: BLE001 - a failed session is a finding, not a crash of the test
+        rec["errors"].append(f"{type(e).__name__}: {e}"[:300])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="concurrent sessions against one local server")
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--port", type=int, default=8617)
+    args = ap.parse_args()
+    with serve(args.port) as (url, proc):
+        out: dict = {}
+        threads = [threading.Thread(target=session, args=(url, i, out)) for i in range(args.sessions)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        time.sleep(15)  # the others are training now: a light page must still open at once
+        light: dict = {}
+        session_light = threading.Thread(target=lambda: light.update(
+            {"s": _timed_open(url, "Model_zoo")}))
+        session_light.start()
+        for t in threads + [session_light]:
+            t.join(1800)
+        wall = time.perf_counter() - t0
+        peak = rss_mb(proc.pid, "VmHWM")
+    errors = [(i, e) for i, r in out.items() for e in r["errors"]]
+    slow = max(((v, f"{k} (session {i})") for i, r in out.items() for k, v in r["renders"].items()), default=(0, "-"))
+    print(f"{args.sessions} sessions in {wall:.0f} s: {len(errors)} errors, "
+          f"{sum(r['crosstalk'] for r in out.values())} with cross-talk")
+    for i, e in errors:
+        print(f"  session {i}: {e}")
+    print(f"slowest render: {slow[0]:.1f} s, {slow[1]}; light page during training: {light.get('s', float('nan')):.1f} s")
+    print(f"peak server memory: {peak:.0f} MB")
+
+
+def _timed_open(url: str, path: str) -> float:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        t0 = time.perf_counter()
+        use(page, url, path, ())
+        took = time.perf_counter() - t0
+        browser.close()
+    return took
+
+
+if __name__ == "__main__":
+    main()
