@@ -58,7 +58,7 @@ class Dataset:
 
     def describe(self) -> dict:
         return {"name": self.name, "task": self.task, "seed": self.seed, "options": dict(self.options),
-                "train": int(len(self.X_train)), "validation": int(len(self.X_val)),
+                "train": len(self.X_train), "validation": len(self.X_val),
                 "features": int(self.n_features), "classes": int(self.n_classes)}
 
 
