@@ -27,7 +27,7 @@ except CoreError as e:
     st.stop()
 train_opts = pg.training_controls(ds)
 
-left, right = st.columns([1, 1])
+left, right = st.columns([2, 3])  # the right one holds the widest formula (Adam)
 with left:
     st.markdown(f"**{ds.name}**: {len(ds.X_train)} training and {len(ds.X_val)} validation samples, "
                 f"{ds.n_features} features, " + (f"{ds.n_classes} classes." if ds.task != "regression" else "regression target."))

@@ -148,8 +148,7 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
     """Train with a progress bar and curves (and the decision boundary, for 2-D data) that grow live.
     Returns the TrainedModel record. Raises CoreError (divergence, bad settings)."""
     bar = st.progress(0.0, text="Training...")
-    c1, c2 = st.columns(2)
-    loss_slot, acc_slot = c1.empty(), c2.empty()
+    loss_slot, acc_slot = st.empty(), st.empty()  # stacked: side by side, a half-page column leaves no room
     boundary_slot = st.empty() if ds.is_2d else None
     live = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
     last_draw = {"curves": 0.0, "boundary": 0.0}
