@@ -58,7 +58,7 @@ class Dataset:
 
     def describe(self) -> dict:
         return {"name": self.name, "task": self.task, "seed": self.seed, "options": dict(self.options),
-                "train": int(len(self.X_train)), "validation": int(len(self.X_val)),
+                "train": len(self.X_train), "validation": len(self.X_val),
                 "features": int(self.n_features), "classes": int(self.n_classes)}
 
 
@@ -76,6 +76,21 @@ def _check_float(name: str, value, low: float, high: float) -> float:
     if not np.isfinite(v) or not low <= v <= high:
         raise DatasetError(f"{name} must be a number from {low} to {high}, got {value!r}.")
     return v
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_TARGET = 1e18  # a regression target's square must fit float32: (1e18)^2 = 1e36 < 3.4e38
+
+
+def _check_float32(feature_names, *arrays) -> None:
+    """Every feature, and its standardization, must fit float32: the network computes in float32."""
+    for a in arrays:
+        bad = ~(np.isfinite(a) & (np.abs(a) <= FLOAT32_MAX))
+        if bad.any():
+            col = feature_names[int(np.argmax(np.atleast_2d(bad).any(0)))]
+            raise DatasetError(f"Column {col!r} holds values too large for 32-bit floats (beyond ±3.4e38, or too "
+                               "spread out to standardize). Rescale that column (for example divide it by a "
+                               "power of ten) or leave it out.")
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator):
@@ -188,12 +203,18 @@ def load(name: str, seed: int = 0, **options) -> Dataset:
 
 
 def _split(name, task, X, y, feature_names, class_names, seed, val_fraction, standardize, options) -> Dataset:
+    n_val = int(np.ceil(val_fraction * len(X)))  # what train_test_split will hold out
+    if task == "classification" and n_val < len(class_names):
+        raise DatasetError(f"The validation split would hold {n_val} rows, fewer than the {len(class_names)} classes, "
+                           "so not every class can be checked. Raise the validation share or the number of samples.")
     stratify = y if task == "classification" and np.bincount(y).min() >= 2 else None
     Xt, Xv, yt, yv = train_test_split(X, y, test_size=val_fraction, random_state=seed, stratify=stratify)
-    mean = Xt.mean(0) if standardize else np.zeros(X.shape[1])
-    std = Xt.std(0) if standardize else np.ones(X.shape[1])
-    std = np.where(std > 1e-12, std, 1.0)  # constant columns (digits' blank border pixels) stay 0
-    Xt, Xv = (Xt - mean) / std, (Xv - mean) / std
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, column by column, just below
+        mean = Xt.mean(0) if standardize else np.zeros(X.shape[1])
+        std = Xt.std(0) if standardize else np.ones(X.shape[1])
+        std = np.where(std > 1e-12, std, 1.0)  # constant columns (digits' blank border pixels) stay 0
+        Xt, Xv = (Xt - mean) / std, (Xv - mean) / std
+    _check_float32(feature_names, X, Xt, Xv, mean, std)
     if task == "classification":
         yt, yv = yt.astype(np.int64), yv.astype(np.int64)
     else:
@@ -205,18 +226,32 @@ def _split(name, task, X, y, feature_names, class_names, seed, val_fraction, sta
 
 def from_arrays(X, y, task: str = "classification", name: str = "custom", seed: int = 0,
                 val_fraction: float = 0.25, feature_names=None, standardize: bool = True) -> Dataset:
-    """A dataset from the user's own arrays (for example a CSV's columns), validated."""
+    """A dataset from the user's own arrays (for example a CSV's columns), validated.
+
+    Raises only DatasetError: every problem of shape, type, size or range says what to change."""
     X = np.asarray(X)
     y = np.asarray(y)
-    if X.ndim != 2 or X.shape[0] != y.shape[0]:
+    if X.ndim != 2 or y.ndim == 0 or X.shape[0] != y.shape[0]:
         raise DatasetError(f"Features must be a table with one row per label: got X {X.shape}, y {y.shape}.")
-    if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X.astype(float)).all():
+    if X.shape[1] == 0:
+        raise DatasetError("Pick at least one feature column: the table has none.")
+    if not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)) \
+            or not np.isfinite(X.astype(float)).all():
         raise DatasetError("Every feature value must be a finite number; remove or fill empty and text cells.")
     if not 20 <= len(X) <= MAX_SAMPLES:
         raise DatasetError(f"Need 20 to {MAX_SAMPLES} rows, got {len(X)}.")
     if task not in ("classification", "regression"):
         raise DatasetError(f"task must be 'classification' or 'regression', got {task!r}.")
-    feature_names = tuple(feature_names or (f"x{i + 1}" for i in range(X.shape[1])))
+    seed = _check_int("seed", seed, 0, 2**31 - 1)
+    val_fraction = _check_float("val_fraction", val_fraction, 0.05, 0.5)
+    feature_names = tuple(str(f) for f in feature_names) if feature_names is not None else ()
+    if len(feature_names) != X.shape[1]:
+        feature_names = tuple(f"x{i + 1}" for i in range(X.shape[1]))
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        what = "one target column" if task == "regression" else "one label per row"
+        raise DatasetError(f"Give {what}: got labels of shape {y.shape}. Pick a single column.")
     if task == "classification":
         classes, y_idx = np.unique(y.astype(str), return_inverse=True)
         if not 2 <= len(classes) <= 50:
@@ -225,11 +260,13 @@ def from_arrays(X, y, task: str = "classification", name: str = "custom", seed: 
     else:
         try:
             y = y.astype(float)
-        except ValueError:
+        except (TypeError, ValueError):
             raise DatasetError("A regression target must be numeric.") from None
         if not np.isfinite(y).all():
             raise DatasetError("Every target value must be a finite number.")
+        if np.abs(y).max() > MAX_TARGET:
+            raise DatasetError(f"The target holds values beyond ±{MAX_TARGET:g}; their squared error would not fit "
+                               "32-bit floats. Rescale the target (for example divide it by a power of ten).")
         class_names = ()
-    val_fraction = _check_float("val_fraction", val_fraction, 0.05, 0.5)
     return _split(name, task, X.astype(float), y, feature_names, class_names, seed, val_fraction,
                   standardize, {"val_fraction": val_fraction, "standardize": standardize})

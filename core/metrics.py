@@ -11,6 +11,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from core import models
 from core.data import Dataset
+from core.errors import ConfigError
 from core.train import fit, predict
 
 
@@ -49,7 +50,7 @@ def cross_validate(dataset: Dataset, model_name: str, model_options: dict, train
     Returns each fold's headline score (accuracy, or R^2 for regression), their mean and std.
     """
     if not 2 <= k <= 10:
-        raise ValueError(f"k must be 2..10, got {k}")
+        raise ConfigError(f"The number of folds k must be 2 to 10, got {k}.")
     X = np.concatenate([dataset.X_train, dataset.X_val])
     y = np.concatenate([dataset.y_train, dataset.y_val])
     seed = train_options.get("seed", 0)

@@ -79,3 +79,28 @@ def test_from_arrays_maps_text_labels():
     y = np.array(["cat", "dog"] * 20)
     d = data.from_arrays(X, y)
     assert d.class_names == ("cat", "dog") and d.n_features == 3 and len(d.X_val) == 10
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: data.load("moons", n_samples=20, val_fraction=0.05), "validation"),
+    (lambda: data.from_arrays(np.arange(40.0)[:, None], np.arange(40) % 20), "validation"),
+    (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=-1), "seed"),
+    (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=2.5), "seed"),
+    (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2))), "one label per row"),
+    (lambda: data.from_arrays(np.ones((30, 0)), np.arange(30) % 2), "at least one feature"),
+    (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2)), task="regression"), "one target column"),
+    (lambda: data.from_arrays(np.ones((30, 2)), 1.0), "one row per label"),
+    (lambda: data.from_arrays(np.full((30, 2), 1e308) * [1, -1] * (np.arange(30) % 2 * 2 - 1)[:, None],
+                              np.arange(30) % 2), "'x1'"),
+    (lambda: data.from_arrays(np.random.default_rng(0).normal(size=(30, 2)), np.full(30, 1e30), task="regression"),
+     "target"),
+])
+def test_bad_user_arrays_raise_only_dataset_errors(call, words):
+    with pytest.raises(DatasetError, match=words):
+        call()
+
+
+def test_a_one_column_regression_target_is_accepted():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    d = data.from_arrays(X, X[:, :1] * 2, task="regression")
+    assert d.y_train.shape == (30, 1) and d.n_classes == 1
