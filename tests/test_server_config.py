@@ -54,7 +54,8 @@ def test_running_server_guards_uploads_and_names_the_home_page():
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("link", name="Open Training playground").wait_for(timeout=60_000)
             nav = page.locator("[data-testid='stSidebarNav'] a")
-            assert nav.all_inner_texts()[:2] == ["Home", "Playground"]
+            names = [t.split("\n")[-1].strip() for t in nav.all_inner_texts()]
+            assert names[:2] == ["Home", "Training playground"], names
             assert page.locator("[data-testid='stAppDeployButton']").count() == 0
             page.get_by_role("link", name="Open Training playground").click()
             page.wait_for_url(f"{url}/Playground", timeout=30_000)  # the pages keep their URLs
