@@ -49,11 +49,3 @@ def test_sweep_chart_one_point_per_strength_and_measure():
     test = [d["value"] for d in data if d["measure"] == "test accuracy"]
     assert test == [0.8, 0.9, 0.7]
 
-
-def test_ranking_bars_keep_the_given_order():
-    spec = rcharts.ranking_bars(["L2", "none"], [0.9, 0.8]).to_dict()
-    assert spec["title"] == "Test accuracy, best first"
-    assert spec["encoding"]["x"]["field"] == "test accuracy" and spec["encoding"]["y"]["field"] == "variant"
-    assert spec["encoding"]["y"]["sort"] is None
-    data = spec["datasets"][spec["data"]["name"]]
-    assert [d["variant"] for d in data] == ["L2", "none"]

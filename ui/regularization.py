@@ -135,11 +135,10 @@ def show_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
     st.dataframe(_table(ranked).style.format(precision=4), hide_index=True, key="rg_table")
     _, n_val, n_test = data.sizes
     st.caption(f"Ranked by accuracy on the {n_test} test rows, which no variant trained on and early stopping never "
-               f"saw. Validation accuracy ({n_val} rows) flatters early stopping, which kept the epoch of its lowest "
-               "validation loss. Accuracy gap = train − test accuracy; loss gap = test − train loss. Metrics are those "
+               f"saw. Validation accuracy ({n_val} rows) is no fair score for early stopping, which kept the epoch of its "
+               f"lowest validation loss. One test row is {1 / n_test:.1%} of test accuracy, so a difference of a row or two "
+               "is noise. Accuracy gap = train − test accuracy; loss gap = test − train loss. Metrics are those "
                "of the weights each variant ends with (for early stopping, its kept epoch).")
-    st.altair_chart(rcharts.ranking_bars([v.name for v in ranked], [v.metrics.test_accuracy for v in ranked]),
-                    width="stretch")
     ds = data.data
     cols = st.columns(3)
     for i, v in enumerate(result.values()):
@@ -148,9 +147,9 @@ def show_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
             if ds.is_2d:
                 bd = boundary.decision_boundary(boundary.onnx_logits(v.onnx), ds.X_train, 40)
                 st.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names,
-                                                         "Boundary (onnxruntime), train points"), width="stretch")
-            st.altair_chart(rcharts.gap_curves(v.history, "Train and validation loss, gap shaded"), width="stretch")
-            st.altair_chart(rcharts.weight_histogram(v.weights, "Weight histogram"), width="stretch")
+                                                         "Boundary (onnxruntime)"), width="stretch")
+            st.altair_chart(rcharts.gap_curves(v.history, "Loss, gap shaded"), width="stretch", height=240)
+            st.altair_chart(rcharts.weight_histogram(v.weights, "Weight histogram"), width="stretch", height=220)
             m = v.metrics
             kept = f" · stopped at epoch {m.epochs_run}, kept epoch {m.best_epoch}" if m.stopped_early else ""
             st.markdown(f"test accuracy **{m.test_accuracy:.1%}** · gap **{m.accuracy_gap:.1%}** (accuracy), "
@@ -216,8 +215,9 @@ def show_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
         return
     rows = stored["rows"]
     what = reg.REMEDIES[sweep.remedy][0]
-    st.altair_chart(rcharts.sweep_chart(rows, what + (" (log scale)" if sweep.log else ""), sweep.log), width="stretch")
+    st.altair_chart(rcharts.sweep_chart(rows, what + (" (log scale)" if sweep.log else ""), sweep.log), width="stretch",
+                    height=380)
     best = reg.best_of(rows)
-    st.caption(f"Strengths trained: {', '.join(f'{r.strength:g}' for r in rows)}. Best test accuracy "
-               f"{best.metrics.test_accuracy:.1%} ({data.sizes[2]} test rows) at {what} = {best.strength:g}. Too little: "
+    st.caption(f"Strengths trained: {', '.join(f'{r.strength:.3g}' for r in rows)}. Best test accuracy "
+               f"{best.metrics.test_accuracy:.1%} ({data.sizes[2]} test rows) at {what} = {best.strength:.3g}. Too little: "
                "the gap stays wide (overfitting); too much: train and test accuracy fall together (underfitting).")

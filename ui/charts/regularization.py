@@ -25,7 +25,8 @@ def gap_curves(history: dict, title: str) -> alt.Chart:
     long = df.melt("epoch", var_name="split", value_name="loss")
     lines = alt.Chart(long).mark_line().encode(
         x="epoch:Q", y="loss:Q", color=alt.Color("split:N", scale=alt.Scale(domain=["train", "validation"],
-                                                                             range=list(SPLITS.values())), title=None),
+                                                                             range=list(SPLITS.values())), title=None,
+                                             legend=alt.Legend(orient="bottom")),
         tooltip=["epoch", "split", alt.Tooltip("loss:Q", format=".4f")])
     return alt.layer(band, lines, title=title).properties(height=200)
 
@@ -61,11 +62,3 @@ def sweep_chart(rows, x_title: str, log: bool) -> alt.Chart:
                            y=alt.Y("value:Q", title="accuracy or gap"), color=color,
                            tooltip=["strength", "measure", alt.Tooltip("value:Q", format=".4f")]).properties(height=320)
 
-
-def ranking_bars(names: list[str], test_accuracy: list[float], title: str = "Test accuracy, best first") -> alt.Chart:
-    """One bar per variant: its accuracy on the held-out test split, in the order given."""
-    df = pd.DataFrame({"variant": names, "test accuracy": test_accuracy})
-    return alt.Chart(df, title=title).mark_bar(color=ACCENT).encode(
-        x=alt.X("test accuracy:Q", title="test accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        y=alt.Y("variant:N", title=None, sort=None),
-        tooltip=["variant", alt.Tooltip("test accuracy:Q", format=".1%")]).properties(height=max(120, 26 * len(df)))
