@@ -9,6 +9,7 @@ All variants see the same mini-batches in the same order and start from the same
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -19,6 +20,16 @@ from core.errors import ConfigError, DivergenceError
 from core.train import resolve_device
 
 CROSS_ENTROPY = losses.per_model("cross_entropy", "classification")
+
+
+@dataclass(frozen=True)
+class BatchedRun:
+    """One variant of a batched run, as it ends."""
+
+    history: dict  # "train_loss", "val_loss", "train_acc", "val_acc": one value per epoch run
+    best_epoch: int  # 1-based epoch whose weights the model holds (early stopping: lowest validation loss)
+    stopped_early: bool  # True when patience ran out before the last epoch
+    model: nn.Module  # the MLP with those weights, on the CPU, in eval mode
 
 
 def _forward(Ws, bs, x, act, p_drop=None, gen=None):
@@ -43,9 +54,9 @@ def _scores(logits, y):
 
 
 def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), activation: str = "relu", epochs: int = 300,
-                   lr: float = 0.01, batch_size: int = 32, seed: int = 0, device: str = "auto", on_epoch=None) -> list[dict]:
+                   lr: float = 0.01, batch_size: int = 32, seed: int = 0, device: str = "auto", on_epoch=None) -> list[BatchedRun]:
     """settings: per variant {"l1", "l2", "dropout", "input_noise", "patience"} (missing = 0).
-    Returns per variant: history, best_epoch, stopped_early, and the model (CPU, eval) it ends with."""
+    Early stopping watches the validation split only. Returns one BatchedRun per variant, in order."""
     if dataset.task != "classification":
         raise ConfigError("Batched variant training is for classification datasets.")
     K = len(settings)
@@ -56,7 +67,7 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     linears = [m for m in base.net if isinstance(m, nn.Linear)]
     Ws = [l.weight.detach().to(dev).expand(K, *l.weight.shape).clone().requires_grad_() for l in linears]
     bs = [l.bias.detach().to(dev).expand(K, *l.bias.shape).clone().requires_grad_() for l in linears]
-    col = lambda key: torch.tensor([float(s.get(key, 0)) for s in settings], device=dev)  # noqa: E731
+    col = lambda key: torch.tensor([float(s.get(key, 0)) for s in settings], device=dev)
     l1, l2, p_drop, noise = col("l1"), col("l2"), col("dropout"), col("input_noise")
     patience = [int(s.get("patience", 0)) for s in settings]
     act = models.ACTIVATIONS[activation]()
@@ -112,6 +123,5 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
             for layer, W, b in zip([l for l in m.net if isinstance(l, nn.Linear)], tensors[:len(Ws)], tensors[len(Ws):]):
                 layer.weight.copy_(W.cpu())
                 layer.bias.copy_(b.cpu())
-        out.append({"history": hist[k], "best_epoch": best_epoch[k] if patience[k] else len(hist[k]["train_loss"]),
-                    "stopped_early": stopped[k], "model": m.eval()})
+        out.append(BatchedRun(hist[k], best_epoch[k] if patience[k] else len(hist[k]["train_loss"]), stopped[k], m.eval()))
     return out

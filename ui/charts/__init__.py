@@ -82,36 +82,3 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: st
     return alt.Chart(df, title=title).mark_bar().encode(
         x=alt.X(f"{x}:N", title=x_title, sort=None), y=alt.Y(f"{y}:Q", title=y_title), tooltip=list(df.columns)
     ).properties(height=220)
-
-
-def gap_curves(history: dict, title: str) -> alt.Chart:
-    """Train and validation loss with the generalization gap between them shaded."""
-    n = len(history["train_loss"])
-    df = pd.DataFrame({"epoch": np.arange(1, n + 1), "train": history["train_loss"], "validation": history["val_loss"]})
-    band = alt.Chart(df).mark_area(opacity=0.25, color=ACCENT).encode(
-        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("train:Q", title="loss"), y2="validation:Q")
-    long = df.melt("epoch", var_name="split", value_name="loss")
-    lines = alt.Chart(long).mark_line().encode(
-        x="epoch:Q", y="loss:Q", color=alt.Color("split:N", scale=alt.Scale(domain=["train", "validation"],
-                                                                             range=list(SPLITS.values())), title=None),
-        tooltip=["epoch", "split", alt.Tooltip("loss:Q", format=".4f")])
-    return alt.layer(band, lines, title=title).properties(height=200)
-
-
-def weight_histogram(weights: np.ndarray, title: str, bins: int = 40) -> alt.Chart:
-    lim = float(np.quantile(np.abs(weights), 0.995)) or 1.0
-    counts, edges = np.histogram(np.clip(weights, -lim, lim), bins=bins, range=(-lim, lim))
-    df = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "weights": counts})
-    return alt.Chart(df, title=title).mark_bar(color=TRAIN, binSpacing=0).encode(
-        x=alt.X("from:Q", title="weight value", bin="binned"), x2="to:Q", y=alt.Y("weights:Q", title="number of weights"),
-        tooltip=[alt.Tooltip("from:Q", format=".3f"), alt.Tooltip("to:Q", format=".3f"), "weights"]).properties(height=160)
-
-
-def sweep_chart(rows: list[dict], x_title: str, log: bool) -> alt.Chart:
-    df = pd.DataFrame([{"strength": r["strength"], "validation accuracy": r["val_accuracy"],
-                        "accuracy gap (train - validation)": r["accuracy_gap"], "loss gap (validation - train)": r["loss_gap"]}
-                       for r in rows]).melt("strength", var_name="measure", value_name="value")
-    return alt.Chart(df, title="Under- and over-regularization: validation accuracy and gaps against strength").mark_line(
-        point=True).encode(x=alt.X("strength:Q", title=x_title, scale=alt.Scale(type="log" if log else "linear")),
-                           y=alt.Y("value:Q", title="value"), color=alt.Color("measure:N", title=None),
-                           tooltip=["strength", "measure", alt.Tooltip("value:Q", format=".4f")]).properties(height=320)
