@@ -108,7 +108,8 @@ def test_verify_notices_an_int8_file_swapped_for_its_fp32_twin(zoo_copy):
         int8.update(file=fp32["file"], sha256=fp32["sha256"], bytes=fp32["bytes"])
     _edit_manifest(zoo_copy, swap)
     checks = {c.name: c for c in zoo.verify(zoo_copy)}
-    assert checks["moons_mlp"].ok and not checks["moons_mlp_int8"].ok
+    assert not checks["moons_mlp_int8"].ok  # and the fp32 entry's "int8 twin" is no longer smaller than it:
+    assert "not smaller than its fp32 twin" in checks["moons_mlp"].message and not checks["moons_mlp"].ok
     assert "an fp32 model" in checks["moons_mlp_int8"].message and "swapped" in checks["moons_mlp_int8"].message
 
 
