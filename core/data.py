@@ -18,7 +18,8 @@ from core.errors import DatasetError
 
 TABULAR = ("moons", "circles", "spirals", "xor", "iris", "digits", "linear")
 SEQUENCE = ("reverse", "sort", "shift")
-NAMES = TABULAR + SEQUENCE
+GENERATED = ("bigmodel",)  # generated in their own module: bigmodel -> core.bigmodel_data
+NAMES = TABULAR + SEQUENCE + GENERATED
 TWO_D = ("moons", "circles", "spirals", "xor")
 MAX_SAMPLES = 20_000
 VOCAB = 10  # sequence tokens are the digits 0..9
@@ -164,9 +165,19 @@ def load(name: str, seed: int = 0, **options) -> Dataset:
 
     n_samples (toy 2-D, linear, sequences), noise (toy 2-D, linear), val_fraction,
     standardize (tabular), slope and intercept (linear), length and offset (sequences).
+    "bigmodel" (the articles' BigModel data, y = w.x + noise in 1,000 features) takes n_samples,
+    noise and val_fraction and is built by core.bigmodel_data, its one home.
     """
     if name not in NAMES:
         raise DatasetError(f"Unknown dataset {name!r}. Choose one of: {', '.join(NAMES)}.")
+    if name == "bigmodel":
+        from core import bigmodel_data  # imports this module, so it is imported on use
+
+        unknown = set(options) - {"n_samples", "noise", "val_fraction"}
+        if unknown:
+            raise DatasetError(f"Unknown option(s) {sorted(unknown)} for bigmodel; allowed: n_samples, noise, "
+                               "val_fraction.")
+        return bigmodel_data.load(seed=_check_int("seed", seed, 0, 2**31 - 1), **options)
     allowed = {"n_samples", "noise", "val_fraction", "standardize", "slope", "intercept", "length", "offset"}
     unknown = set(options) - allowed
     if unknown:

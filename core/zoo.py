@@ -108,6 +108,30 @@ def entry_problems(e) -> list[str]:
     return out
 
 
+def int8_skip_problems(e: dict) -> list[str]:
+    """What is wrong with an fp32 entry's record of why it has no int8 twin (empty when it holds)."""
+    rec = e.get("int8_skipped")
+    if not isinstance(rec, dict):
+        return [f"{e['name']} has no int8 twin and no recorded reason (int8_skipped)"]
+    sizes = [rec.get(k) for k in ("fp32_bytes", "int8_bytes")]
+    if not all(type(v) is int and v > 0 for v in sizes) or not isinstance(rec.get("reason"), str):
+        return [f"{e['name']}'s int8_skipped record needs fp32_bytes, int8_bytes and a reason"]
+    if sizes[1] < sizes[0]:
+        return [(f"{e['name']}'s int8 file would be smaller than fp32 ({sizes[1]:,} < {sizes[0]:,} bytes), "
+                "so it should have been shipped")]
+    return []
+
+
+def twin_problems(e: dict, int8: dict | None) -> list[str]:
+    """The int8 rule for one fp32 entry: its int8 twin is smaller, or it has none and says why."""
+    if int8 is None:
+        return int8_skip_problems(e)
+    if int8["bytes"] >= e["bytes"]:
+        return [(f"{int8['name']} is {int8['bytes']:,} bytes, not smaller than its fp32 twin's {e['bytes']:,}: "
+                "int8 ships only when it shrinks the file")]
+    return []
+
+
 def _fix(family: str) -> str:
     return f"Rebuild it with `python -m core build --only {family}`, then check with `python -m core verify`."
 
@@ -301,6 +325,17 @@ def verify(directory=EXPORTED, device: str = "auto") -> list[Check]:
             c = Check(c.name, False, f"a second entry named {c.name!r}. Rebuild with `python -m core build`.")
         seen.add(c.name)
         checks.append(c)
+    usable = {e["name"]: e for e in entries if not entry_problems(e)}
+    for i, c in enumerate(checks):
+        e = usable.get(c.name)
+        if c.ok and e is not None and e["precision"] == "fp32":
+            wrong = twin_problems(e, usable.get(f"{e['name']}_int8"))
+            if wrong:
+                checks[i] = Check(c.name, False, "; ".join(wrong) + ". " + _fix(e["family"]), c.provider)
+            elif f"{e['name']}_int8" not in usable:
+                skip = e["int8_skipped"]
+                checks[i] = Check(c.name, True, f"{c.message}; no int8 twin (it would be {skip['int8_bytes']:,} "
+                                  f"bytes against {skip['fp32_bytes']:,}: not worth it)", c.provider)
     if not checks:
         checks.append(Check(MANIFEST, False, "the manifest lists no models. Rebuild with `python -m core build`."))
     return checks

@@ -16,6 +16,8 @@ def test_every_dataset_loads_split_and_deterministic(name):
     assert not np.array_equal(a.X_train, c.X_train) or name in ("iris", "digits") and not np.array_equal(a.y_train, c.y_train)
     if a.task == "sequence":
         assert a.X_train.dtype == np.int64 and a.X_train.max() < data.VOCAB
+    elif name == "bigmodel":  # raw N(0, 1) inputs, kept unstandardized so the rule w stays exact
+        assert a.X_train.dtype == np.float32 and a.n_features == 1000 and a.task == "regression"
     else:
         assert a.X_train.dtype == np.float32
         moving = a.X_train.std(0) > 1e-6
@@ -104,3 +106,21 @@ def test_a_one_column_regression_target_is_accepted():
     X = np.random.default_rng(0).normal(size=(40, 2))
     d = data.from_arrays(X, X[:, :1] * 2, task="regression")
     assert d.y_train.shape == (30, 1) and d.n_classes == 1
+
+
+def test_bigmodel_has_one_home_and_rebuilds_from_its_own_spec():
+    """data.load("bigmodel") is core.bigmodel_data's set; the options it reports rebuild it exactly."""
+    from core import bigmodel_data
+
+    a = data.load("bigmodel", seed=5, n_samples=200, noise=0.3)
+    b = bigmodel_data.load(200, noise=0.3, seed=5)
+    np.testing.assert_array_equal(a.X_val, b.X_val)
+    assert a.options == {"n_samples": 200, "noise": 0.3, "val_fraction": 0.25} and a.seed == 5
+    c = data.load(a.name, seed=a.seed, **a.options)
+    np.testing.assert_array_equal(a.X_train, c.X_train)
+    np.testing.assert_array_equal(a.y_train, c.y_train)
+    for bad in ({"n_samples": 5}, {"noise": -1}, {"slope": 2}, {"standardize": True}):
+        with pytest.raises(DatasetError):
+            data.load("bigmodel", **bad)
+    with pytest.raises(DatasetError):
+        data.load("bigmodel", seed=-1)

@@ -20,7 +20,7 @@ from core.runtime import session
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def copy_family(dst: Path, family: str = "iris_mlp") -> Path:
+def copy_family(dst: Path, family: str = "moons_mlp") -> Path:
     """A copy of one model's files and a manifest listing only them (the committed zoo is never touched)."""
     m = zoo.load_manifest()
     m["models"] = [e for e in m["models"] if e["family"] == family]
@@ -98,8 +98,8 @@ def test_verify_names_every_problem_of_a_malformed_entry(zoo_copy):
     _edit_manifest(zoo_copy, edit)
     r = _verify_cli(zoo_copy)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "FAIL iris_mlp " in r.stdout and "sha256" in r.stdout
-    assert "FAIL iris_mlp_int8" in r.stdout and "'fp16' is not one of fp32, int8" in r.stdout
+    assert "FAIL moons_mlp " in r.stdout and "sha256" in r.stdout
+    assert "FAIL moons_mlp_int8" in r.stdout and "'fp16' is not one of fp32, int8" in r.stdout
 
 
 def test_verify_notices_an_int8_file_swapped_for_its_fp32_twin(zoo_copy):
@@ -108,46 +108,47 @@ def test_verify_notices_an_int8_file_swapped_for_its_fp32_twin(zoo_copy):
         int8.update(file=fp32["file"], sha256=fp32["sha256"], bytes=fp32["bytes"])
     _edit_manifest(zoo_copy, swap)
     checks = {c.name: c for c in zoo.verify(zoo_copy)}
-    assert checks["iris_mlp"].ok and not checks["iris_mlp_int8"].ok
-    assert "an fp32 model" in checks["iris_mlp_int8"].message and "swapped" in checks["iris_mlp_int8"].message
+    assert not checks["moons_mlp_int8"].ok  # and the fp32 entry's "int8 twin" is no longer smaller than it:
+    assert "not smaller than its fp32 twin" in checks["moons_mlp"].message and not checks["moons_mlp"].ok
+    assert "an fp32 model" in checks["moons_mlp_int8"].message and "swapped" in checks["moons_mlp_int8"].message
 
 
 def test_manifest_paths_must_stay_inside_their_folder(zoo_copy, tmp_path_factory):
     outside = tmp_path_factory.mktemp("outside") / "secret.onnx"
-    shutil.copy(zoo_copy / zoo.entry("iris_mlp", zoo_copy)["file"], outside)
+    shutil.copy(zoo_copy / zoo.entry("moons_mlp", zoo_copy)["file"], outside)
     (zoo_copy / "link.onnx").symlink_to(outside)
     for name in ("../../../../etc/passwd", "/etc/passwd", str(outside), "link.onnx", "", "sub/../../x"):
         with pytest.raises(ZooFileError, match="outside|names a file"):
             zoo.path_in(zoo_copy, name)
     _edit_manifest(zoo_copy, lambda m: m["models"][0].update(file="../../../../etc/passwd"))
-    c = {c.name: c for c in zoo.verify(zoo_copy)}["iris_mlp"]
+    c = {c.name: c for c in zoo.verify(zoo_copy)}["moons_mlp"]
     assert not c.ok and "outside" in c.message
     with pytest.raises(ZooFileError, match="outside"):
-        zoo.read_checked(zoo.entry("iris_mlp", zoo_copy), zoo_copy)
+        zoo.read_checked(zoo.entry("moons_mlp", zoo_copy), zoo_copy)
 
 
 def test_tampered_truncated_and_missing_files_are_named_with_the_fix(zoo_copy):
-    e = zoo.entry("iris_mlp", zoo_copy)
+    e = zoo.entry("moons_mlp", zoo_copy)
     f = zoo_copy / e["file"]
     b = bytearray(f.read_bytes())
     b[-10] ^= 0xFF
     f.write_bytes(bytes(b))
-    i8 = zoo_copy / zoo.entry("iris_mlp_int8", zoo_copy)["file"]
+    i8 = zoo_copy / zoo.entry("moons_mlp_int8", zoo_copy)["file"]
     i8.write_bytes(i8.read_bytes()[:50])
     (zoo_copy / e["checkpoint"]["file"]).unlink()
     checks = {c.name: c.message for c in zoo.verify(zoo_copy)}
-    assert "sha256 does not match" in checks["iris_mlp"] and "is missing" in checks["iris_mlp"]
-    assert "truncated" in checks["iris_mlp_int8"]
-    assert "python -m core build --only iris_mlp" in checks["iris_mlp_int8"]
+    assert "sha256 does not match" in checks["moons_mlp"] and "is missing" in checks["moons_mlp"]
+    assert "truncated" in checks["moons_mlp_int8"]
+    assert "python -m core build --only moons_mlp" in checks["moons_mlp_int8"]
     with pytest.raises(ZooFileError, match="missing"):
         zoo.load_model(e, zoo_copy)
 
 
 @pytest.fixture(scope="module")
-def quick_iris(tmp_path_factory):
-    """A real quick build of iris_mlp (other weights than the committed full build), replayed by a fake build_one."""
+def quick_moons(tmp_path_factory):
+    """A real quick build of moons_mlp (other weights than the committed full build), replayed by a fake build_one."""
     d = tmp_path_factory.mktemp("quick")
-    seed = next(s for s in zoo_build.SEEDS if s.name == "iris_mlp")
+    seed = next(s for s in zoo_build.SEEDS if s.name == "moons_mlp")
     return d, zoo_build.build_one(seed, d, quick=True, device="cpu")
 
 
@@ -166,11 +167,11 @@ class Killed(BaseException):
 
 
 @pytest.mark.parametrize("kill_after", [0, 1, 2, 3, 4])
-def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_iris, monkeypatch, kill_after):
+def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_moons, monkeypatch, kill_after):
     """Moves into the zoo folder: 3 files, then the manifest, then the cleanup. Killed before the first
     move, after any of them, or before the cleanup, the manifest and every file it names still verify;
     the next build completes and cleans up."""
-    monkeypatch.setattr(zoo_build, "build_one", _replay(quick_iris))
+    monkeypatch.setattr(zoo_build, "build_one", _replay(quick_moons))
     real, moves = os.replace, []
 
     def replace(src, dst):
@@ -189,29 +190,29 @@ def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_i
         real_clean(directory, manifest)
     monkeypatch.setattr(zoo_build, "clean", clean)
     with pytest.raises(Killed):
-        zoo_build.build(zoo_copy, quick=True, only=["iris_mlp"])
+        zoo_build.build(zoo_copy, quick=True, only=["moons_mlp"])
     checks = zoo.verify(zoo_copy)
     assert all(c.ok for c in checks), [(c.name, c.message) for c in checks]
     monkeypatch.setattr(os, "replace", real)
     monkeypatch.setattr(zoo_build, "clean", real_clean)
-    m = zoo_build.build(zoo_copy, quick=True, only=["iris_mlp"])
+    m = zoo_build.build(zoo_copy, quick=True, only=["moons_mlp"])
     assert m["quick"] and all(c.ok for c in zoo.verify(zoo_copy))
     named = {r["file"] for e in m["models"] for r in (e, e["checkpoint"])} | {"manifest.json"}
     assert {p.name for p in zoo_copy.iterdir()} == named  # no staging folder, no orphan, no temp file
 
 
-def test_next_build_removes_what_killed_builds_left_and_files_are_readable_by_others(zoo_copy, quick_iris,
+def test_next_build_removes_what_killed_builds_left_and_files_are_readable_by_others(zoo_copy, quick_moons,
                                                                                     monkeypatch):
-    monkeypatch.setattr(zoo_build, "build_one", _replay(quick_iris))
+    monkeypatch.setattr(zoo_build, "build_one", _replay(quick_moons))
     dead = zoo_copy / ".build-999999999-abc"  # no such process
     dead.mkdir()
-    (dead / "iris_mlp.onnx").write_bytes(b"half a fil")
+    (dead / "moons_mlp.onnx").write_bytes(b"half a fil")
     (zoo_copy / ".manifest.json.x1y2.tmp").write_bytes(b"{")
-    (zoo_copy / "iris_mlp-0123456789ab.int8.onnx").write_bytes(b"orphan of a killed build")
+    (zoo_copy / "moons_mlp-0123456789ab.int8.onnx").write_bytes(b"orphan of a killed build")
     (zoo_copy / "notes.txt").write_text("not the zoo's: kept")
-    m = zoo_build.build(zoo_copy, quick=True, only=["iris_mlp"])
+    m = zoo_build.build(zoo_copy, quick=True, only=["moons_mlp"])
     named = {r["file"] for e in m["models"] for r in (e, e["checkpoint"])}
     assert {p.name for p in zoo_copy.iterdir()} == named | {"manifest.json", "notes.txt"}
     for name in named | {"manifest.json"}:
         assert (zoo_copy / name).stat().st_mode & 0o044 == 0o044, name
-    assert all(e["download"] in ("iris_mlp.onnx", "iris_mlp.int8.onnx") for e in m["models"])
+    assert all(e["download"] in ("moons_mlp.onnx", "moons_mlp.int8.onnx") for e in m["models"])

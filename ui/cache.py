@@ -95,3 +95,11 @@ def operator_graph(path: str, stamp) -> tuple[str, dict]:
     """(DOT drawing, operator counts) of an ONNX file, read once per file version."""
     from core import graph
     return graph.onnx_dot(path), graph.operator_counts(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def zoo_dataset(name: str, seed: int, options_json: str):
+    """A zoo model's dataset, shared without copying: the BigModel's is 20,000 x 1,000 floats, too big
+    to unpickle on every rerun. Readers never mutate it (Dataset is frozen; its arrays are only read)."""
+    from core import data
+    return data.load(name, seed=seed, **json.loads(options_json))
