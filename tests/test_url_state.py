@@ -82,7 +82,7 @@ def test_any_query_gives_a_valid_state_and_only_the_schemas_notices(query):
     for n in notices:
         assert SAFE_NOTICE.fullmatch(n), n
         named = re.match(r"`(\w+)`: ", n)
-        assert (named and named[1] in FIELDS) or n.endswith("not known to this page; ignored.")
+        assert (named and named[1] in FIELDS) or n.startswith("Settings in the link not known to this page, ignored: ")
 
 
 def test_hostile_values_are_clamped_or_dropped_with_a_notice_each():
@@ -122,4 +122,10 @@ def test_streamlit_page_reads_the_link_once_writes_widgets_back_and_shows_a_link
 
     at.slider[0].set_value(123).run()  # a widget change reaches the URL; the link's old value does not come back
     assert at.slider[0].value == 123 and at.query_params["epochs"] == "123" and not at.warning
-    assert at.code[0].value.endswith("?dataset=moons&epochs=123&lr=0.01&batch_norm=true")
+    assert at.code[0].value.endswith("?dataset=moons&epochs=123&lr=0.01&batch_norm=true&lang=en")  # the language travels too
+
+
+def test_the_language_parameter_is_shared_by_every_page_not_unknown():
+    schema = us.Schema("t", (us.Int("epochs", 5, low=1, high=9),))
+    state, notices = schema.parse({"lang": "zh", "epochs": "7"})
+    assert state == {"epochs": 7} and notices == []

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from ui.i18n import _, current
+
+SHARED = ("lang",)  # parameters every page reads (ui.i18n): kept in links, never "unknown"
 MAX_RAW = 2000          # longer query values are refused before any parsing
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
@@ -66,10 +69,11 @@ class Int(Field):
     def read(self, raw):
         x = _number(raw)
         if x is None or not math.isfinite(x):
-            return self.default, f"`{self.name}`: not a number; using {self.default}."
+            return self.default, _("`{name}`: not a number; using {value}.").format(name=self.name, value=self.default)
         v = min(max(round(x), self.low), self.high)
         if v != x:
-            return v, f"`{self.name}`: {_fmt(x)} is outside {self.low} to {self.high} or not whole; using {v}."
+            return v, _("`{name}`: {got} is outside {low} to {high} or not whole; using {value}.").format(
+                name=self.name, got=_fmt(x), low=self.low, high=self.high, value=v)
         return v, None
 
 
@@ -81,10 +85,11 @@ class Float(Field):
     def read(self, raw):
         x = _number(raw)
         if x is None or not math.isfinite(x):
-            return self.default, f"`{self.name}`: not a finite number; using {_fmt(self.default)}."
+            return self.default, _("`{name}`: not a finite number; using {value}.").format(name=self.name, value=_fmt(self.default))
         v = min(max(x, self.low), self.high)
         if v != x:
-            return v, f"`{self.name}`: {_fmt(x)} is outside {_fmt(self.low)} to {_fmt(self.high)}; using {_fmt(v)}."
+            return v, _("`{name}`: {got} is outside {low} to {high}; using {value}.").format(
+                name=self.name, got=_fmt(x), low=_fmt(self.low), high=_fmt(self.high), value=_fmt(v))
         return v, None
 
     def write(self, value):
@@ -99,7 +104,7 @@ class Bool(Field):
             return True, None
         if word in ("0", "false", "no", "off"):
             return False, None
-        return self.default, f"`{self.name}`: not true or false; using {str(self.default).lower()}."
+        return self.default, _("`{name}`: not true or false; using {value}.").format(name=self.name, value=str(self.default).lower())
 
     def write(self, value):
         return "true" if value else "false"
@@ -117,7 +122,7 @@ class Choice(Field):
         for c in self.choices:
             if x is not None and isinstance(c, (int, float)) and not isinstance(c, bool) and c == x:
                 return c, None
-        return self.default, f"`{self.name}`: not one of the choices; using {self.write(self.default)}."
+        return self.default, _("`{name}`: not one of the choices; using {value}.").format(name=self.name, value=self.write(self.default))
 
     def write(self, value):
         return repr(value) if isinstance(value, float) else str(value)
@@ -135,11 +140,12 @@ class IntList(Field):
         parts = [p for p in raw.split(",") if p.strip()] if raw.strip() else []
         xs = [_number(p) for p in parts]
         if any(x is None or not math.isfinite(x) for x in xs) or not self.min_len <= len(xs) <= self.max_len:
-            return self.default, (f"`{self.name}`: not {self.min_len} to {self.max_len} whole numbers; "
-                                  f"using {self.write(self.default)}.")
+            return self.default, _("`{name}`: not {low} to {high} whole numbers; using {value}.").format(
+                name=self.name, low=self.min_len, high=self.max_len, value=self.write(self.default))
         v = tuple(min(max(round(x), self.low), self.high) for x in xs)
         if list(v) != xs:
-            return v, f"`{self.name}`: numbers kept within {self.low} to {self.high}; using {self.write(v)}."
+            return v, _("`{name}`: numbers kept within {low} to {high}; using {value}.").format(
+                name=self.name, low=self.low, high=self.high, value=self.write(v))
         return v, None
 
     def write(self, value):
@@ -156,7 +162,8 @@ class Text(Field):
     def read(self, raw):
         clean = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C")[: self.max_len]
         if clean != raw:
-            return clean, f"`{self.name}`: control characters removed or text cut to {self.max_len} characters."
+            return clean, _("`{name}`: control characters removed or text cut to {n} characters.").format(
+                name=self.name, n=self.max_len)
         return clean, None
 
 
@@ -182,17 +189,19 @@ class Schema:
             if isinstance(raw, (list, tuple)):
                 raw = raw[-1] if raw else ""
             field = by_name.get(name)
+            if name in SHARED:
+                continue
             if field is None:
                 unknown += 1
                 continue
             if not isinstance(raw, str) or len(raw) > MAX_RAW:
-                notices.append(f"`{field.name}`: value too long or not text; using the default.")
+                notices.append(_("`{name}`: value too long or not text; using the default.").format(name=field.name))
                 continue
             state[name], notice = field.read(raw)
             if notice:
                 notices.append(notice)
         if unknown:
-            notices.append(f"{unknown} setting{'s' if unknown > 1 else ''} in the link not known to this page; ignored.")
+            notices.append(_("Settings in the link not known to this page, ignored: {n}.").format(n=unknown))
         return state, notices
 
     def to_query(self, state: Mapping[str, Any]) -> dict[str, str]:
@@ -216,12 +225,12 @@ def bind(schema: Schema, show_notices: bool = True) -> dict[str, Any]:
         if f.widget_key not in ss:
             ss[f.widget_key] = list(from_url[f.name]) if isinstance(f, IntList) else from_url[f.name]
     # widget values pass the schema too, so the URL never holds what a link could not
-    state, _ = schema.parse({f.name: _write_or_default(f, ss[f.widget_key]) for f in schema.fields})
-    query = schema.to_query(state)
+    state, _unused = schema.parse({f.name: _write_or_default(f, ss[f.widget_key]) for f in schema.fields})
+    query = {**schema.to_query(state), **{k: v for k, v in st.query_params.to_dict().items() if k in SHARED}}
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     if show_notices and notices:
-        st.warning("This link had settings that could not be used as they were:\n\n" +
+        st.warning(_("This link had settings that could not be used as they were:") + "\n\n" +
                    "\n".join(f"- {n}" for n in notices), icon="🔗")
     return state
 
@@ -237,14 +246,14 @@ def link(schema: Schema, state: Mapping[str, Any]) -> str:
     """The full URL of this view (relative `?query` where the browser's URL is not known)."""
     import streamlit as st
 
-    base = st.context.url or ""  # None outside a browser session (AppTest)
-    return f"{base}?{urlencode(schema.to_query(state))}"
+    base = (st.context.url or "").split("?")[0]  # None outside a browser session (AppTest)
+    return f"{base}?{urlencode({**schema.to_query(state), 'lang': current()})}"
 
 
 def share_link(schema: Schema, state: Mapping[str, Any], where=None) -> None:
     """A "copy link" control: the code box's copy button copies the link to this view."""
     import streamlit as st
 
-    with (where or st.sidebar).expander("🔗 Link to this view"):
+    with (where or st.sidebar).expander(_("🔗 Link to this view")):
         st.code(link(schema, state), language=None, wrap_lines=True)
-        st.caption("Copy it with the button at its right: it opens this page with these settings.")
+        st.caption(_("Copy it with the button at its right: it opens this page with these settings, in this language."))
