@@ -32,7 +32,7 @@ class NameList(url_state.IntList):
     def read(self, raw):
         asked = [p.strip() for p in raw.split(",") if p.strip()]
         kept = tuple(dict.fromkeys(c for a in asked for c in self.choices if c == a))
-        if not self.min_len <= len(kept) <= self.max_len:
+        if not self.min_len <= len(kept) <= self.max_len or (asked and not kept):
             return self.default, (f"`{self.name}`: not {self.min_len} to {self.max_len} of the choices; "
                                   f"using {self.write(self.default)}.")
         if len(kept) != len(asked):
