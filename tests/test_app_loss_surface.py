@@ -11,7 +11,7 @@ PAGE = "../pages/3_Loss_surface.py"
 
 
 def _net_view(**source):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     at.radio(key="ls_view").set_value("net").run()
     return at
 
@@ -32,7 +32,7 @@ def _compute(at):
 
 def test_nothing_trains_or_computes_before_a_press():
     """The first visit shows the toy view only; the networks view trains models A and B on a press."""
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception, at.exception
     assert "ls_pair" not in at.session_state and len(at.get("vega_lite_chart")) == 2  # the race and its steps
     at.radio(key="ls_view").set_value("net").run()
@@ -47,7 +47,7 @@ def test_nothing_trains_or_computes_before_a_press():
 
 
 def test_too_large_learning_rate_diverges_visibly_and_limits_are_named():
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     at.selectbox(key="toy_name").select("rosenbrock").run()
     at.number_input(key="toy_lr_rosenbrock").set_value(0.05).run()
     assert not at.exception
@@ -91,7 +91,7 @@ def _record(loss, **train):
 
 
 def _playground_view(record, method="filter"):
-    at = AppTest.from_file(PAGE, default_timeout=180)
+    at = AppTest.from_file(PAGE, default_timeout=300)
     at.session_state["pg_record"] = record
     at.run()
     at.radio(key="ls_view").set_value("net").run()
@@ -283,5 +283,5 @@ def test_the_page_in_chinese():
     assert "鞍点" in at.selectbox(key="toy_name").options
     assert any("在第 5 步发散" in w.value for w in at.warning)
     assert any("最小二乘的极小点" in c.value for c in at.caption)
-    at.radio(key="ls_view").set_value("net").run()
+    at = _linked(lang="zh", view="net")  # AppTest formats options in English: the view comes from the link
     assert any("按 **训练模型 A 和 B**" in i.value for i in at.info) and at.button(key="ls_train").label == "训练模型 A 和 B"
