@@ -4,7 +4,8 @@ the data it draws, its encodings, titles and the palette's colours."""
 import numpy as np
 import pandas as pd
 
-from core import landscape, toy_surfaces as toys
+from core import landscape
+from core import toy_surfaces as toys
 from ui import charts
 from ui.charts import landscape as lc
 from ui.charts.palette import CLASS_COLORS, OPTIMIZER_COLORS, SPLITS
@@ -78,3 +79,22 @@ def test_slices_chart_drops_non_finite_losses():
     sl = {"A": {"alphas": np.array([0.0, 1.0, 2.0]), "loss": np.array([1.0, np.inf, 2.0])}}
     spec = lc.slices_chart(sl, "α", "Slices").to_dict()
     assert [r["loss"] for r in _data(spec)] == [1.0, 2.0]
+
+
+def test_loss_surface_charts_speak_chinese_and_legends_name_the_optimizers():
+    from ui import i18n
+    from ui.formulas import OPTIMIZER_NAMES
+
+    xs, ys, Z = toys.grid("saddle", 5)
+    paths = [toys.path("saddle", "sgd", (1.5, 0.01), 0.05, 3)]
+    i18n.use("zh")
+    try:
+        spec = lc.steps_chart(paths, 3).to_dict()
+        toy = lc.toy_map(xs, ys, Z, paths, 3, False, False, ("x", "y"), "t").to_dict()
+    finally:
+        i18n.use("en")
+    assert spec["title"] == "损失随步数的变化" and spec["encoding"]["y"]["title"] == "损失（对数刻度）"
+    assert toy["layer"][1]["encoding"]["color"]["title"] == "优化器"
+    en = lc.steps_chart(paths, 3).to_dict()
+    assert {r["optimizer"] for r in _data(en)} == {OPTIMIZER_NAMES["sgd"]}
+    assert en["encoding"]["color"]["scale"]["domain"] == [OPTIMIZER_NAMES[o] for o in OPTIMIZER_COLORS]

@@ -1,6 +1,7 @@
 """The loss-surface page's surface cache: hits return the same result, and it stays within its bounds."""
 
 import numpy as np
+import pytest
 import torch
 
 from core import data, landscape, models
@@ -29,3 +30,19 @@ def test_cache_hits_and_bounds(monkeypatch):
     monkeypatch.setattr(ui_ls, "MAX_CACHED_BYTES", 1)  # the newest always stays
     ui_ls.surface(ui_ls.record_key(r1), r1, key, ds, "filter", 7, 1.0, 0)
     assert len(ui_ls._surface_store()["items"]) == 1
+
+
+def test_cost_is_grid_points_times_samples_times_parameters_and_the_budget_holds():
+    """Issue 12 item 9: the 101 x 101 surface of the sort Transformer took 301 s here; it is refused,
+    and the largest resolution named fits the budget while one more point per side does not."""
+    rec = ui_ls.zoo_record("sort_transformer")
+    c = ui_ls.cost(rec, 101)
+    assert (c["points"], c["samples"], c["params"]) == (10_201, 512, 68_362)
+    assert c["seconds"] == pytest.approx(301) and c["units"] > ui_ls.SURFACE_BUDGET
+    fit = ui_ls.largest_resolution([c])
+    assert ui_ls.cost(rec, fit)["units"] <= ui_ls.SURFACE_BUDGET < ui_ls.cost(rec, fit + 1)["units"]
+    # models A and B on the default settings fit at the full resolution
+    ds = data.load("moons")
+    pair = [TrainedModel.of(models.build("mlp", widths=(32, 32)), ds) for _ in "AB"]
+    assert sum(ui_ls.cost(r, landscape.MAX_RESOLUTION)["units"] for r in pair) <= ui_ls.SURFACE_BUDGET
+    assert ui_ls._sci(3.57e11) == "3.6 × 10¹¹"

@@ -1,10 +1,11 @@
 """Loss-surface page: the studied models as records (trained here on a press, the Playground's, the
-zoo's) and cached surfaces (plain data)."""
+zoo's), cached surfaces (plain data), what a surface costs before it is computed, and the page's URL."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -16,13 +17,45 @@ import torch
 from core import data, landscape, models, zoo
 from core.records import TrainedModel
 from core.train import fit
-from ui import cache
+from ui import cache, url_state, work_queue
+from ui.i18n import N_, _
 
-LIMITS = {"resolution": landscape.MAX_RESOLUTION, "span": landscape.MAX_SPAN, "steps": 1000}
 PAIR_NETWORK = {"widths": (32, 32), "lr": 0.01}  # models A and B: the same network and learning rate
 MAX_CACHED_SURFACES = 16
 MAX_CACHED_BYTES = 64 * 2 ** 20  # the hosted demo has little memory: directions of a big net are large
 SEQUENCE_LIMITS = {"max_points": 256, "max_val_points": 256}  # Transformers: sequences scored per grid point
+MIN_SPAN = 0.01
+BATCHES, L2S = (4, 8, 16, 32, 64, 128, 300), (0.0, 1e-4, 1e-3, 1e-2, 1e-1)
+SHARP_BOX = (0.1, 0.25, 0.5, 1.0)  # the sharpness box, as a share of the span
+# Issue 12 item 9: a surface costs about grid points x samples x parameters. The sort Transformer's
+# 101 x 101 surface (10,201 x 512 sequences x 68,362 parameters) took 301 s on this 2-core host.
+SECONDS_PER_UNIT = 301 / (101 * 101 * 512 * 68_362)
+SURFACE_BUDGET = 6e10  # units per press, about 50 s here: a class of thirty must not queue behind one map
+NAMES = {"Model A": N_("Model A"), "Model B": N_("Model B"), "Playground model": N_("Playground model")}
+
+
+def shown_name(record: TrainedModel) -> str:
+    """The record's name in the reader's language (zoo names stay as they are)."""
+    return _(NAMES[record.name]) if record.name in NAMES else record.name
+
+
+def fields(zoo_models: list[str]) -> tuple[url_state.Field, ...]:
+    """The networks view's URL fields (the page adds the view and the toy view's)."""
+    C, I, B = url_state.Choice, url_state.Int, url_state.Bool
+    return (C("source", "pair", key="ls_source", choices=("pair", "playground", "zoo")),
+            C("method", "filter", key="ls_method", choices=landscape.METHODS),
+            I("res", 31, low=3, high=landscape.MAX_RESOLUTION, key="ls_res"),
+            url_state.Float("span", 1.0, low=MIN_SPAN, high=landscape.MAX_SPAN, key="ls_span"),
+            I("dseed", 0, low=0, high=9999, key="ls_dir_seed"),
+            C("metric", "loss", key="ls_metric", choices=("loss", "accuracy")),
+            B("contour", True, key="ls_contour"), B("log", True, key="ls_log"), B("fit", True, key="ls_fit"),
+            C("sharp", 0.25, key="ls_sharp", choices=SHARP_BOX),
+            C("slice", "filter", key="ls_slice", choices=("filter", "interpolation")),
+            C("dataset", "moons", key="ls_ds", choices=data.TWO_D),
+            I("epochs", 60, low=5, high=300, key="ls_epochs"), I("seed", 0, low=0, high=9999, key="ls_data_seed"),
+            C("bs_a", 8, key="ls_bs_a", choices=BATCHES), C("l2_a", 0.0, key="ls_l2_a", choices=L2S),
+            C("bs_b", 300, key="ls_bs_b", choices=BATCHES), C("l2_b", 0.0, key="ls_l2_b", choices=L2S),
+            C("zoo", (zoo_models or [""])[0], key="ls_zoo", choices=tuple(zoo_models) or ("",)))
 
 
 def pair_key(dataset: str, seed: int, epochs: int, settings: dict) -> str:
@@ -33,37 +66,43 @@ def train_pair(dataset: str, seed: int, epochs: int, settings: dict) -> dict[str
     """Train models A and B (same seed, same initial weights) with a progress bar, on a press.
     Kept per session as plain records, one pair per session: sessions share a small host."""
     ds = data.load(dataset, seed=seed)
-    bar = st.progress(0.0, text="Training models A and B...")
+    bar = st.progress(0.0, text=_("Training models A and B..."))
     out = {}
     try:
-        for k, (name, s) in enumerate(settings.items()):
-            torch.manual_seed(seed)
-            m = models.build("mlp", widths=PAIR_NETWORK["widths"])
-
-            def on_epoch(e, k=k, name=name):
-                bar.progress((k + e["epoch"] / e["epochs"]) / len(settings),
-                             text=f"Model {name}: epoch {e['epoch']} of {e['epochs']}")
-            h = fit(m, ds, on_epoch=on_epoch, epochs=epochs, lr=PAIR_NETWORK["lr"], seed=seed, device="auto", **s)
-            out[name] = TrainedModel.of(m, ds, h, name=f"Model {name}")
+        with work_queue.heavy_slot(_("training")):
+            out = _train(ds, seed, epochs, settings, bar)
     finally:
         bar.empty()
     st.session_state["ls_pair"] = {"key": pair_key(dataset, seed, epochs, settings), "models": out}
     return out
 
 
+def _train(ds, seed: int, epochs: int, settings: dict, bar) -> dict[str, TrainedModel]:
+    out = {}
+    for k, (name, s) in enumerate(settings.items()):
+        torch.manual_seed(seed)
+        m = models.build("mlp", widths=PAIR_NETWORK["widths"])
+
+        def on_epoch(e, k=k, name=name):
+            bar.progress((k + e["epoch"] / e["epochs"]) / len(settings), text=_(
+                "Model {name}: epoch {epoch} of {epochs}").format(name=name, epoch=e["epoch"], epochs=e["epochs"]))
+        h = fit(m, ds, on_epoch=on_epoch, epochs=epochs, lr=PAIR_NETWORK["lr"], seed=seed, device="auto", **s)
+        out[name] = TrainedModel.of(m, ds, h, name=f"Model {name}")
+    return out
+
+
 def pair_controls() -> tuple[str, int, int, dict]:
     """Dataset, seed, epochs, and the batch size and L2 of models A and B: (dataset, seed, epochs, settings)."""
     a, b, e = st.columns(3)
-    dataset = a.selectbox("Dataset", list(data.TWO_D), key="ls_ds")
-    epochs = int(b.number_input("Epochs (5 to 300)", 5, 300, 60, key="ls_epochs"))
-    seed = int(e.number_input("Seed", 0, 9999, 0, key="ls_dseed"))
+    dataset = a.selectbox(_("Dataset"), list(data.TWO_D), key="ls_ds")
+    epochs = int(b.number_input(_("Epochs (5 to 300)"), 5, 300, key="ls_epochs"))
+    seed = int(e.number_input(_("Seed"), 0, 9999, key="ls_data_seed"))
     settings = {}
-    for name, col, bs in zip("AB", st.columns(2), (8, 300)):
+    for name, col in zip("AB", st.columns(2)):
         settings[name] = {
-            "batch_size": int(col.select_slider(f"Model {name}: batch size", [4, 8, 16, 32, 64, 128, 300], bs,
+            "batch_size": int(col.select_slider(_("Model {name}: batch size").format(name=name), BATCHES,
                                                 key=f"ls_bs_{name.lower()}")),
-            "l2": float(col.select_slider(f"Model {name}: L2 λ", [0.0, 1e-4, 1e-3, 1e-2, 1e-1], 0.0,
-                                          key=f"ls_l2_{name.lower()}"))}
+            "l2": float(col.select_slider(_("Model {name}: L2 λ").format(name=name), L2S, key=f"ls_l2_{name.lower()}"))}
     return dataset, seed, epochs, settings
 
 
@@ -87,8 +126,8 @@ def zoo_record(name: str) -> TrainedModel:
     return zoo.record(name)
 
 
-NO_PLAYGROUND_MODEL = ("No model has been trained on the Playground in this session: open **Playground**, press "
-                       "**Train**, and come back; the model stays here until you train another.")
+NO_PLAYGROUND_MODEL = N_("No model has been trained on the Playground in this session: open **Playground**, press "
+                         "**Train**, and come back; the model stays here until you train another.")
 
 
 def limits(record: TrainedModel) -> dict:
@@ -102,36 +141,101 @@ def _surface_store() -> dict:
     return {"lock": threading.Lock(), "items": OrderedDict()}
 
 
-def surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: data.Dataset, method: str,
-            resolution: int, span: float, seed: int) -> landscape.Surface:
-    """The surface of the loss the record was trained with, cached per (model, loss, data, method,
-    resolution, span, seed) and shared by all sessions (never mutated); a progress bar meanwhile."""
-    key = (record_key, record.loss, dataset_key, method, resolution, span, seed)
-    store = _surface_store()
+def _surface_key(record_key, record, dataset_key, method, resolution, span, seed) -> tuple:
+    return (record_key, record.loss, dataset_key, method, resolution, span, seed)
+
+
+def stored_surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: data.Dataset, method: str,
+                   resolution: int, span: float, seed: int) -> landscape.Surface | None:
+    """The surface already computed for these settings (by any session), else None: nothing is computed."""
+    store, key = _surface_store(), _surface_key(record_key, record, dataset_key, method, resolution, span, seed)
     with store["lock"]:
         if key in store["items"]:
             store["items"].move_to_end(key)
             return store["items"][key]
-    what = f"Computing the surface of {record.name}"
-    bar = st.progress(0.0, text=f"{what}: 0 of {resolution * resolution:,} points")
+    return None
+
+
+def surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: data.Dataset, method: str,
+            resolution: int, span: float, seed: int) -> landscape.Surface:
+    """The surface of the loss the record was trained with, cached per (model, loss, data, method,
+    resolution, span, seed) and shared by all sessions (never mutated); computed in a slot of the
+    shared work queue, with a progress bar."""
+    hit = stored_surface(record_key, record, dataset_key, dataset, method, resolution, span, seed)
+    if hit is not None:
+        return hit
+    what = _("Computing the surface of {model}").format(model=shown_name(record))
+    bar = st.progress(0.0, text=_("{what}: {done} of {total} points").format(what=what, done=0,
+                                                                             total=f"{resolution ** 2:,}"))
     shown = {"at": 0.0}
 
     def on_progress(done, total):
         now = time.perf_counter()
         if now - shown["at"] > 0.2 or done == total:
             shown["at"] = now
-            bar.progress(done / total, text=f"{what}: {done:,} of {total:,} points")
+            bar.progress(done / total, text=_("{what}: {done} of {total} points").format(
+                what=what, done=f"{done:,}", total=f"{total:,}"))
     try:
-        result = landscape.surface(record.build(), dataset, method, resolution, span, seed, trajectory=record.trajectory,
-                                   on_progress=on_progress, loss=record.loss, **limits(record))
+        with work_queue.heavy_slot(_("a loss surface")):
+            result = landscape.surface(record.build(), dataset, method, resolution, span, seed,
+                                       trajectory=record.trajectory, on_progress=on_progress, loss=record.loss,
+                                       **limits(record))
     finally:
         bar.empty()
+    store = _surface_store()
     with store["lock"]:
-        store["items"][key] = result
+        store["items"][_surface_key(record_key, record, dataset_key, method, resolution, span, seed)] = result
         while len(store["items"]) > 1 and (len(store["items"]) > MAX_CACHED_SURFACES or
                                            sum(map(_nbytes, store["items"].values())) > MAX_CACHED_BYTES):
             store["items"].popitem(last=False)  # the least recently used first; the newest always stays
     return result
+
+
+def cost(record: TrainedModel, resolution: int) -> dict:
+    """What one surface costs: grid points x samples scored per point x parameters, and seconds here."""
+    lim, ds = limits(record), record.dataset
+    samples = min(len(ds.X_train), lim.get("max_points", 2000)) + min(len(ds.X_val), lim.get("max_val_points", 10 ** 9))
+    params = int(sum(np.size(v) for v in record.state.values()))
+    units = resolution ** 2 * samples * params
+    return {"points": resolution ** 2, "samples": samples, "params": params, "units": units,
+            "seconds": units * SECONDS_PER_UNIT}
+
+
+def largest_resolution(costs: list[dict]) -> int:
+    """The largest grid side whose surfaces (all of them) fit the budget; below 3 none does."""
+    per_point = sum(c["units"] / c["points"] for c in costs)
+    return math.isqrt(int(SURFACE_BUDGET // per_point))
+
+
+def _sci(x: float) -> str:
+    """3.6 × 10¹¹: readable in both languages."""
+    e = math.floor(math.log10(x)) if x > 0 else 0
+    return f"{x / 10 ** e:.2g} × 10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def cost_gate(records: list[TrainedModel], resolution: int, pressed: bool) -> bool:
+    """Before surfaces are computed: their estimated cost, a refusal past the budget (naming it and what
+    to lower), else the button. True when they may be computed now (its press, or ``pressed`` already)."""
+    costs = [cost(r, resolution) for r in records]
+    units = sum(c["units"] for c in costs)
+    terms = " + ".join(f"{c['points']:,} × {c['samples']:,} × {c['params']:,}" for c in costs)
+    budget = {"budget": _sci(SURFACE_BUDGET), "budget_seconds": f"{SURFACE_BUDGET * SECONDS_PER_UNIT:.0f}"}
+    if units > SURFACE_BUDGET:
+        fit = largest_resolution(costs)
+        lower = (_("lower the resolution to at most {res} per side, or pick a smaller model").format(res=fit)
+                 if fit >= 3 else _("pick a smaller model: even a 3 × 3 grid is past it"))
+        st.error(_("This surface would cost {terms} = {units} (grid points × samples scored per point × parameters), "
+                   "past the budget of {budget} per press (about {budget_seconds} s on this server; the 101 × 101 "
+                   "surface of the sort Transformer took 301 s here). To compute it, {lower}.").format(
+            terms=terms, units=_sci(units), lower=lower, **budget))
+        return False
+    st.caption(_("Cost: {terms} = {units} (grid points × samples scored per point × parameters), about {seconds} s "
+                 "on this server; the budget per press is {budget} (about {budget_seconds} s).").format(
+        terms=terms, units=_sci(units), seconds=f"{units * SECONDS_PER_UNIT:.1f}", **budget))
+    if pressed or st.button(_("Compute the surface"), type="primary", key="ls_compute"):
+        return True
+    st.info(_("Press **Compute the surface** to compute the map for these settings."))
+    return False
 
 
 def _nbytes(s: landscape.Surface) -> int:
@@ -149,8 +253,9 @@ def path_span(record_key: str, _record: TrainedModel) -> float:
 def cached_slice(record_key: str, loss: str, _record: TrainedModel, dataset_key: str, _dataset: data.Dataset,
                  direction: str, span: float, seed: int) -> dict:
     init = _record.trajectory[0] if _record.trajectory is not None else None
-    return landscape.slice_1d(_record.build(), _dataset, direction, 61, span, seed, initial=init,
-                              max_points=limits(_record).get("max_points", 2000), loss=loss)
+    with work_queue.heavy_slot(_("a loss surface")):
+        return landscape.slice_1d(_record.build(), _dataset, direction, 61, span, seed, initial=init,
+                                  max_points=limits(_record).get("max_points", 2000), loss=loss)
 
 
 def path_fidelity(record: TrainedModel, surface: landscape.Surface, epoch: int) -> dict:
@@ -187,23 +292,25 @@ def surface_notes(s: landscape.Surface, radius: float) -> list[str]:
 
     finite = s.loss[np.isfinite(s.loss)]
     nan = int(np.isnan(s.loss).sum())
-    top = (f"max on the plane {finite.max():.3g}." if len(finite) else
-           "the loss is not finite anywhere on this plane: try a smaller span.")
-    lines = [f"Centre loss **{s.center_loss:.4f}** (the trained model's training loss: "
-             f"{LOSS_NAMES[s.loss_name].lower()}, the loss it was trained with); {top}" +
-             (f" {nan} cells are NaN (shown blank)." if nan else ""),
-             (f"Sharpness within ±{radius:.3g}: **{landscape.sharpness(s, radius):.2f}%** (the largest rise of the "
-              "loss in that box over 1 + the centre loss; higher = sharper).")]
+    top = (_("max on the plane {max}.").format(max=f"{finite.max():.3g}") if len(finite) else
+           _("the loss is not finite anywhere on this plane: try a smaller span."))
+    lines = [_("Centre loss **{centre}** (the trained model's training loss: {loss}, the loss it was trained with); "
+               "{top}").format(centre=f"{s.center_loss:.4f}", loss=_(LOSS_NAMES[s.loss_name]).lower(), top=top) +
+             (_(" {n} cells are NaN (shown blank).").format(n=nan) if nan else ""),
+             _("Sharpness within ±{radius}: **{sharpness}%** (the largest rise of the loss in that box over 1 + the "
+               "centre loss; higher = sharper).").format(radius=f"{radius:.3g}",
+                                                          sharpness=f"{landscape.sharpness(s, radius):.2f}")]
     if s.trajectory is not None and (out := int((np.abs(s.trajectory) > s.alphas[-1]).any(axis=1).sum())):
-        lines.append(f"{out} epochs of the path lie outside ±{s.alphas[-1]:g} and are drawn on the map's edge: "
-                     "widen the span, or turn on fitting the span to the path.")
+        lines.append(_("{n} epochs of the path lie outside ±{span} and are drawn on the map's edge: widen the span, "
+                       "or turn on fitting the span to the path.").format(n=out, span=f"{s.alphas[-1]:g}"))
     if s.explained_variance is not None:
         ev = s.explained_variance
-        lines.append(f"PCA directions explain **{ev[0]:.1%} + {ev[1]:.1%} = {ev.sum():.1%}** of the trajectory's variance.")
+        lines.append(_("PCA directions explain **{a} + {b} = {total}** of the trajectory's variance.").format(
+            a=f"{ev[0]:.1%}", b=f"{ev[1]:.1%}", total=f"{ev.sum():.1%}"))
     if s.reconstruction_error is not None:
-        lines.append(f"Faithfulness: the start point lies {s.reconstruction_error:.1%} of its distance to the end off "
-                     "the plane (0% = the path lies in the plane). The projected end point is the centre, where the "
-                     "real end point is, exactly.")
+        lines.append(_("Faithfulness: the start point lies {error} of its distance to the end off the plane (0% = the "
+                       "path lies in the plane). The projected end point is the centre, where the real end point is, "
+                       "exactly.").format(error=f"{s.reconstruction_error:.1%}"))
     return lines
 
 
@@ -214,22 +321,23 @@ def epoch_view(lead: TrainedModel, lead_surface: landscape.Surface, epoch: int):
     from ui.formulas import LOSS_NAMES
 
     ds = lead.dataset
-    st.subheader(f"{lead.name} at epoch {epoch}")
+    st.subheader(_("{model} at epoch {epoch}").format(model=shown_name(lead), epoch=epoch))
     a1, a2 = st.columns([2, 1])
     if ds.is_2d:
         bd = boundary.decision_boundary(boundary.torch_logits(weights_at(lead, epoch)), ds.X_train, 40)
-        a1.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names,
-                                                 f"Decision boundary at epoch {epoch}"), width="stretch")
+        a1.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names, _(
+            "Decision boundary at epoch {epoch}").format(epoch=epoch)), width="stretch")
     if epoch > 0:
-        a2.metric(f"Training loss ({LOSS_NAMES[lead.loss].lower()})", f"{lead.history.train_loss[epoch - 1]:.4f}")
+        a2.metric(_("Training loss ({loss})").format(loss=_(LOSS_NAMES[lead.loss]).lower()),
+                  f"{lead.history.train_loss[epoch - 1]:.4f}")
         if ds.task != "regression":
-            a2.metric("Validation accuracy", f"{lead.history.val_acc[epoch - 1]:.1%}")
+            a2.metric(_("Validation accuracy"), f"{lead.history.val_acc[epoch - 1]:.1%}")
     else:
-        a2.markdown("Epoch 0: the initial weights, before any step.")
+        a2.markdown(_("Epoch 0: the initial weights, before any step."))
     if lead_surface.trajectory is not None:  # PCA: how far to trust the map along the path
         f = path_fidelity(lead, lead_surface, epoch)
-        a2.metric("Loss the map shows at this epoch's point", f"{f['plane_loss']:.4f}")
-        bn = " (batch-norm statistics: the final model's)" if lead.config.get("batch_norm") else ""
-        a2.caption(f"The real loss of these weights on the same samples is {f['real_loss']:.4f}{bn}. They lie "
-                   f"{f['off_plane']:.1%} of their distance to the end point off the plane: the nearer 0%, the "
-                   "more the map's number is the real one.")
+        a2.metric(_("Loss the map shows at this epoch's point"), f"{f['plane_loss']:.4f}")
+        bn = _(" (batch-norm statistics: the final model's)") if lead.config.get("batch_norm") else ""
+        a2.caption(_("The real loss of these weights on the same samples is {loss}{bn}. They lie {off} of their "
+                     "distance to the end point off the plane: the nearer 0%, the more the map's number is the real "
+                     "one.").format(loss=f"{f['real_loss']:.4f}", bn=bn, off=f"{f['off_plane']:.1%}"))
