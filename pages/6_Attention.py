@@ -53,18 +53,18 @@ def toy_view():
     L, H = r.attention.shape[:2]
     layer, head = ua.layer_and_head(L, H)
     a, b = st.columns(2)
-    a.altair_chart(charts.heatmap(r.attention[layer, head], toks, ua.map_title(layer, head), 280), width="content")
+    a.altair_chart(charts.heatmap(r.attention[layer, head], toks, ua.map_title(layer, head), 260), width="content")
     b.altair_chart(charts.head_view(r.attention[layer, head], toks, _("Head view: each query's lines to the keys it reads")))
     st.markdown(_("**Every layer and head**"))
     st.altair_chart(charts.grid(r.attention, toks, cell=90))
     a, b = st.columns(2)
-    a.altair_chart(charts.heatmap(attention.rollout(r.attention), toks, _("Attention rollout across all layers"), 280),
+    a.altair_chart(charts.heatmap(attention.rollout(r.attention), toks, _("Attention rollout across all layers"), 260),
                    width="content")
     if r.expected is None:
         b.caption(_("Sorting has no single right pattern: each output needs to compare the whole input."))
     else:
         bl, bh = r.closest_head
-        b.altair_chart(charts.heatmap(r.expected, toks, _("The pattern this task needs (known in advance)"), 280),
+        b.altair_chart(charts.heatmap(r.expected, toks, _("The pattern this task needs (known in advance)"), 260),
                        width="content")
         b.markdown(_("Closest head: layer {layer}, head {head} puts **{share:.1%}** of its attention, on average over "
                      "queries, on the right source position.").format(layer=bl + 1, head=bh + 1, share=r.scores[bl, bh]))
@@ -114,7 +114,7 @@ def minilm_view():
     # The map at its own size in a full-width row: in a half column Streamlit shrank it and dropped labels
     size = min(560, max(320, 24 * len(pieces)))
     st.altair_chart(charts.heatmap(att[bl, bh], pieces, ua.map_title(bl, bh), size), width="content")
-    st.altair_chart(charts.head_view(att[bl, bh], pieces, _("Head view")), width="content")
+    st.altair_chart(charts.head_view(att[bl, bh], pieces, _("Head view"), width=520), width="content")
     st.markdown(_("**All {layers} layers × {heads} heads** (hover for values; pick one above to enlarge it)").format(
         layers=minilm.LAYERS, heads=ua.MINILM_HEADS))
     if len(pieces) > 40:

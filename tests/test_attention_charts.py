@@ -29,6 +29,7 @@ def test_heatmap():
     assert enc["color"]["scale"] == {"scheme": WEIGHT_SCHEME, "domain": [0, 1]} and enc["x"]["sort"] == toks
     rows = _rows(spec)
     assert len(rows) == 16 and spec["width"] == spec["height"] == 200
+    assert spec["autosize"] == "pad"  # labels and legend around the 200 px map, not squeezed into it
     cell = next(r for r in rows if r["query"] == "2: c" and r["key"] == "0: a")
     assert cell["weight"] == att[2, 0]  # row = query, column = key
 

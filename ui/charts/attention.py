@@ -37,15 +37,16 @@ def labels(tokens) -> list[str]:
 
 def heatmap(att: np.ndarray, toks: list[str], title: str, size: int = 320) -> alt.Chart:
     """One (T, T) map: row = query token, column = the key token it reads; ``size`` is the map's side in pixels.
-    Show it at its own size (``width="content"``): stretched into a narrow column, Streamlit shrinks it until labels
-    drop out. Labels that would overlap are left out (hover a cell for its tokens)."""
+    Axis labels and legend are added around that square (autosize "pad"; Streamlit's default "fit" squeezes them
+    inside it, which shrank a 16-piece map to about 230x160): show it with ``width="content"`` in a row wide
+    enough. Labels that would overlap are left out (hover a cell for its tokens)."""
     rows = [{"query": toks[i], "key": toks[j], "weight": float(att[i, j])} for i in range(len(toks)) for j in range(len(toks))]
     overlap = size / max(len(toks), 1) < LABEL_ROOM  # drop labels only where they cannot all fit
     return alt.Chart(pd.DataFrame(rows), title=_title(title)).mark_rect().encode(
         x=alt.X("key:N", sort=toks, title=_("key token (attended to)"), axis=alt.Axis(labelOverlap=overlap)),
         y=alt.Y("query:N", sort=toks, title=_("query token"), axis=alt.Axis(labelOverlap=overlap)),
         color=alt.Color("weight:Q", scale=WEIGHT, title=_("attention")),
-        tooltip=_tips("query:N", "key:N", "weight:Q")).properties(width=size, height=size)
+        tooltip=_tips("query:N", "key:N", "weight:Q")).properties(width=size, height=size, autosize="pad")
 
 
 def grid(att: np.ndarray, toks: list[str], cell: int = 70, spacing: int = 8) -> alt.Chart:
@@ -62,7 +63,7 @@ def grid(att: np.ndarray, toks: list[str], cell: int = 70, spacing: int = 8) -> 
                                                 column=alt.Column("head:O", title=_("head")), spacing=spacing)
 
 
-def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
+def head_view(att: np.ndarray, toks: list[str], title: str, width: int = 320) -> alt.Chart:
     """Query tokens on the left, keys on the right, lines as thick and opaque as the attention."""
     T = len(toks)
     rows = []
@@ -84,7 +85,7 @@ def head_view(att: np.ndarray, toks: list[str], title: str) -> alt.Chart:
     words = pd.DataFrame([{"side": s, "pos": i, "token": t} for s in (0, 1) for i, t in enumerate(toks)])
     left = alt.Chart(words[words.side == 0]).mark_text(align="right", dx=-6).encode(x="side:Q", y="pos:Q", text="token:N")
     right = alt.Chart(words[words.side == 1]).mark_text(align="left", dx=6).encode(x="side:Q", y="pos:Q", text="token:N")
-    return alt.layer(lines, left, right, title=_title(title)).properties(width=320, height=max(200, 22 * T))
+    return alt.layer(lines, left, right, title=_title(title)).properties(width=width, height=max(200, 22 * T))
 
 
 def positional_encoding(pe: np.ndarray) -> alt.Chart:
