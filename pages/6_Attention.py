@@ -1,6 +1,5 @@
 """Attention maps: a Transformer trained here on tasks with known answers, and a real pretrained MiniLM."""
 
-import numpy as np
 import streamlit as st
 
 from core import attention, minilm
@@ -54,7 +53,8 @@ def toy_view():
     layer, head = ua.layer_and_head(L, H)
     a, b = st.columns(2)
     a.altair_chart(charts.heatmap(r.attention[layer, head], toks, ua.map_title(layer, head), 260), width="content")
-    b.altair_chart(charts.head_view(r.attention[layer, head], toks, _("Head view: each query's lines to the keys it reads")))
+    b.altair_chart(charts.head_view(r.attention[layer, head], toks, _("Head view: each query's lines to the keys it reads"),
+                                    260), width="content")
     st.markdown(_("**Every layer and head**"))
     st.altair_chart(charts.grid(r.attention, toks, cell=90))
     a, b = st.columns(2)
@@ -72,7 +72,7 @@ def toy_view():
     st.subheader(_("Head ablation"))
     heads = [(lay, h) for lay in range(L) for h in range(H)]
     st.session_state["att_off"] = [p for p in st.session_state.get("att_off", []) if p in heads]  # after a retrain
-    off = st.multiselect(_("Switch off"), heads, key="att_off", format_func=ua.head_name)
+    off = st.multiselect(_("Switch off"), heads, key="att_off", format_func=ua.head_name, placeholder=_("Pick heads"))
     ablated = attention.ablate(model, r.tokens[None], off)[0]
     st.markdown(_("Prediction with {off} head(s) off: **`{prediction}`** — {right} of {n} positions right (PyTorch "
                   "with a head mask).").format(off=len(off), prediction=" ".join(map(str, ablated)),
@@ -114,7 +114,7 @@ def minilm_view():
     # The map at its own size in a full-width row: in a half column Streamlit shrank it and dropped labels
     size = min(560, max(320, 24 * len(pieces)))
     st.altair_chart(charts.heatmap(att[bl, bh], pieces, ua.map_title(bl, bh), size), width="content")
-    st.altair_chart(charts.head_view(att[bl, bh], pieces, _("Head view"), width=520), width="content")
+    st.altair_chart(charts.head_view(att[bl, bh], pieces, _("Head view"), 480), width="content")
     st.markdown(_("**All {layers} layers × {heads} heads** (hover for values; pick one above to enlarge it)").format(
         layers=minilm.LAYERS, heads=ua.MINILM_HEADS))
     if len(pieces) > 40:
@@ -138,7 +138,7 @@ def minilm_view():
     if st.checkbox(_("Check against PyTorch"), key="sim_check"):
         ref = minilm.torch_embeddings(ua.minilm_torch(), pair)
         c[1].metric(_("Cosine similarity (PyTorch)"), f"{minilm.cosine(ref[0], ref[1]):.4f}")
-        c[2].metric(_("Largest embedding difference"), f"{np.abs(ref - emb).max():.1e}")
+        c[2].metric(_("Largest embedding difference"), f"{abs(ref - emb).max():.1e}")
     st.caption(_("Embeddings: mean of the last hidden states over the real word pieces (padding masked), as "
                  "sentence-transformers pools this model; similarity = cos(a, b)."))
 

@@ -63,6 +63,7 @@ def test_positional_encoding_chart():
     pe = np.linspace(-1, 1, 8 * 6).reshape(8, 6)
     spec = charts.positional_encoding(pe).to_dict()
     assert spec["title"]["text"].startswith("Sinusoidal positional encoding")
+    assert spec["height"] == 8 * 22 and spec["autosize"]["type"] == "fit-x"  # stretched across, rows not squeezed
     enc = spec["encoding"]
     assert (enc["x"]["field"], enc["y"]["field"], enc["color"]["field"]) == ("dimension", "position", "value")
     assert enc["color"]["scale"] == {"scheme": SIGNED_SCHEME, "domain": [-1, 1]}

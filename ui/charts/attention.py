@@ -25,6 +25,11 @@ def _tips(*fields: str) -> list[alt.Tooltip]:
             for f in fields]
 
 
+def _upright(**kw) -> alt.Axis:
+    """A y axis whose title reads across, above the labels: a rotated Chinese title lies on its side."""
+    return alt.Axis(titleAngle=0, titleAlign="right", titleBaseline="bottom", titleX=0, titleY=-6, **kw)
+
+
 def _title(text: str) -> alt.TitleParams:
     """A title placed over the whole chart, axis labels included: long token labels cannot push it off the left."""
     return alt.TitleParams(text, anchor="start", frame="bounds")
@@ -44,7 +49,7 @@ def heatmap(att: np.ndarray, toks: list[str], title: str, size: int = 320) -> al
     overlap = size / max(len(toks), 1) < LABEL_ROOM  # drop labels only where they cannot all fit
     return alt.Chart(pd.DataFrame(rows), title=_title(title)).mark_rect().encode(
         x=alt.X("key:N", sort=toks, title=_("key token (attended to)"), axis=alt.Axis(labelOverlap=overlap)),
-        y=alt.Y("query:N", sort=toks, title=_("query token"), axis=alt.Axis(labelOverlap=overlap)),
+        y=alt.Y("query:N", sort=toks, title=_("query token"), axis=_upright(labelOverlap=overlap)),
         color=alt.Color("weight:Q", scale=WEIGHT, title=_("attention")),
         tooltip=_tips("query:N", "key:N", "weight:Q")).properties(width=size, height=size, autosize="pad")
 
@@ -59,12 +64,13 @@ def grid(att: np.ndarray, toks: list[str], cell: int = 70, spacing: int = 8) -> 
         x=alt.X("key:N", sort=toks, axis=None), y=alt.Y("query:N", sort=toks, axis=None),
         color=alt.Color("weight:Q", scale=WEIGHT, title=_("attention")),
         tooltip=_tips("layer:O", "head:O", "query:N", "key:N", "weight:Q")
-    ).properties(width=cell, height=cell).facet(row=alt.Row("layer:O", title=_("layer")),
+    ).properties(width=cell, height=cell).facet(row=alt.Row("layer:O", title=_("layer"), header=alt.Header(titleAngle=0)),
                                                 column=alt.Column("head:O", title=_("head")), spacing=spacing)
 
 
 def head_view(att: np.ndarray, toks: list[str], title: str, width: int = 320) -> alt.Chart:
-    """Query tokens on the left, keys on the right, lines as thick and opaque as the attention."""
+    """Query tokens on the left, keys on the right, lines as thick and opaque as the attention; ``width`` is the
+    lines' width, the token labels are added around it (show it with ``width="content"``)."""
     T = len(toks)
     rows = []
     for i in range(T):
@@ -85,7 +91,8 @@ def head_view(att: np.ndarray, toks: list[str], title: str, width: int = 320) ->
     words = pd.DataFrame([{"side": s, "pos": i, "token": t} for s in (0, 1) for i, t in enumerate(toks)])
     left = alt.Chart(words[words.side == 0]).mark_text(align="right", dx=-6).encode(x="side:Q", y="pos:Q", text="token:N")
     right = alt.Chart(words[words.side == 1]).mark_text(align="left", dx=6).encode(x="side:Q", y="pos:Q", text="token:N")
-    return alt.layer(lines, left, right, title=_title(title)).properties(width=width, height=max(200, 22 * T))
+    return alt.layer(lines, left, right, title=_title(title)).properties(width=width, height=max(200, 22 * T),
+                                                                       autosize="pad")  # token labels around the lines
 
 
 def positional_encoding(pe: np.ndarray) -> alt.Chart:
@@ -94,6 +101,7 @@ def positional_encoding(pe: np.ndarray) -> alt.Chart:
     df = pd.DataFrame([{"position": p, "dimension": i, "value": float(pe[p, i])} for p in range(T) for i in range(d)])
     return alt.Chart(df, title=_title(_("Sinusoidal positional encoding PE[position, dimension]"))).mark_rect().encode(
         x=alt.X("dimension:O", title=_("embedding dimension"), axis=alt.Axis(labelOverlap=True)),
-        y=alt.Y("position:O", title=_("position"), axis=alt.Axis(labelOverlap=False)),
+        y=alt.Y("position:O", title=_("position"), axis=_upright(labelOverlap=False)),
         color=alt.Color("value:Q", scale=alt.Scale(scheme=SIGNED_SCHEME, domain=[-1, 1]), title=_("value")),
-        tooltip=_tips("position:O", "dimension:O", "value:Q")).properties(height=220)
+        tooltip=_tips("position:O", "dimension:O", "value:Q")).properties(
+        height=22 * T, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))  # fits the width; rows keep 22 px
