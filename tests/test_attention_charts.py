@@ -29,6 +29,7 @@ def test_heatmap():
     assert enc["color"]["scale"] == {"scheme": WEIGHT_SCHEME, "domain": [0, 1]} and enc["x"]["sort"] == toks
     rows = _rows(spec)
     assert len(rows) == 16 and spec["width"] == spec["height"] == 200
+    assert spec["autosize"] == "pad"  # labels and legend around the 200 px map, not squeezed into it
     cell = next(r for r in rows if r["query"] == "2: c" and r["key"] == "0: a")
     assert cell["weight"] == att[2, 0]  # row = query, column = key
 
@@ -62,8 +63,38 @@ def test_positional_encoding_chart():
     pe = np.linspace(-1, 1, 8 * 6).reshape(8, 6)
     spec = charts.positional_encoding(pe).to_dict()
     assert spec["title"]["text"].startswith("Sinusoidal positional encoding")
+    assert spec["height"] == 8 * 22 and spec["autosize"]["type"] == "fit-x"  # stretched across, rows not squeezed
     enc = spec["encoding"]
     assert (enc["x"]["field"], enc["y"]["field"], enc["color"]["field"]) == ("dimension", "position", "value")
     assert enc["color"]["scale"] == {"scheme": SIGNED_SCHEME, "domain": [-1, 1]}
     rows = _rows(spec)
     assert len(rows) == 48 and next(r for r in rows if r["position"] == 7 and r["dimension"] == 5)["value"] == 1.0
+
+
+def test_heatmap_keeps_every_label_where_they_fit_and_drops_overlaps_where_not():
+    att = np.full((16, 16), 1 / 16)
+    spec = charts.heatmap(att, charts.labels(range(16)), "Layer 1, head 1", size=384).to_dict()  # 24 px a cell
+    assert spec["encoding"]["x"]["axis"]["labelOverlap"] is False and spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    long = np.full((64, 64), 1 / 64)
+    spec = charts.heatmap(long, charts.labels(range(64)), "Layer 1, head 1", size=320).to_dict()  # 5 px a cell
+    assert spec["encoding"]["x"]["axis"]["labelOverlap"] is True
+
+
+def test_chart_words_follow_the_language():
+    from ui import i18n
+
+    att = _maps()
+    i18n.use("zh")
+    try:
+        spec = charts.heatmap(att[0, 0], charts.labels("abcd"), "第 1 层，第 1 个头").to_dict()
+        grid = charts.grid(att, charts.labels("abcd")).to_dict()
+        pe = charts.positional_encoding(np.zeros((8, 4))).to_dict()
+    finally:
+        i18n.use("en")
+    enc = spec["encoding"]
+    assert (enc["x"]["title"], enc["y"]["title"], enc["color"]["title"]) == ("键词元（被关注的）", "查询词元", "注意力")
+    assert [t["title"] for t in enc["tooltip"]] == ["查询", "键", "权重"] and enc["tooltip"][2]["format"] == ".3f"
+    assert grid["facet"]["row"]["title"] == "层" and grid["facet"]["column"]["title"] == "头"
+    assert pe["title"]["text"] == "正弦位置编码 PE[位置, 维度]" and pe["encoding"]["x"]["title"] == "嵌入维度"
+    # and back in English
+    assert charts.heatmap(att[0, 0], charts.labels("abcd"), "t").to_dict()["encoding"]["y"]["title"] == "query token"
