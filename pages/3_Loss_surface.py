@@ -15,8 +15,7 @@ from ui.i18n import N_, _
 st.set_page_config(page_title="Loss surface", page_icon="⛰️", layout="wide")
 i18n.setup()
 VIEWS = {"toy": N_("Toy surfaces, exact"), "net": N_("Real networks, around trained weights")}
-LANG = url_state.Choice("lang", i18n.DEFAULT, key="lang", choices=tuple(i18n.LANGUAGES))  # set by i18n.setup()
-SCHEMA = url_state.Schema("loss_surface", (LANG, url_state.Choice("view", "toy", key="ls_view", choices=tuple(VIEWS)),
+SCHEMA = url_state.Schema("loss_surface", (url_state.Choice("view", "toy", key="ls_view", choices=tuple(VIEWS)),
                                            *toy.fields(toy.current_surface()), *ui_ls.fields(ui_ls.zoo_names())))
 state = url_state.bind(SCHEMA)
 url_state.share_link(SCHEMA, state)

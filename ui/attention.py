@@ -10,7 +10,7 @@ import streamlit as st
 from core import attention, minilm, models, runtime, zoo
 from core.attention import ToySettings
 from core.records import TrainedModel
-from ui import i18n, url_state, work_queue
+from ui import url_state, work_queue
 from ui.i18n import N_, _
 
 TRAINED = "att_model"  # session state: the TrainedModel of the last press of Train (plain data, no live module)
@@ -32,7 +32,6 @@ SETTINGS = url_state.Schema("attention", (
     url_state.Int("seq", 0, key="att_idx", low=0, high=9999),  # clamped again to the model's validation set
     url_state.Int("layer", 1, key="att_layer", low=1, high=max(minilm.LAYERS, models.MAX_TRANSFORMER_LAYERS)),
     url_state.Int("head", 1, key="att_head", low=1, high=MINILM_HEADS),
-    url_state.Choice("lang", i18n.DEFAULT, key="lang", choices=tuple(i18n.LANGUAGES)),
 ))
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
 

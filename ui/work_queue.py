@@ -18,6 +18,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from ui.i18n import _
+
 
 def default_slots() -> int:
     """NN_EXPLORER_SLOTS, else one slot per core but one, so one core stays free to render pages."""
@@ -85,15 +87,18 @@ def shared_queue() -> FairQueue:
 
 
 @contextlib.contextmanager
-def heavy_slot(what: str = "this computation") -> Iterator[None]:
+def heavy_slot(what: str | None = None) -> Iterator[None]:
     """Run the block in a slot of the shared queue, with a message on the page while it waits."""
     import streamlit as st
 
     note = st.empty()
 
+    what = what or _("this computation")
+
     def waiting(ahead: int) -> None:
-        others = "the others" if ahead == 0 else f"{ahead} ahead of you"
-        note.info(f"⏳ Waiting for a free slot for {what} ({others}): the server is busy with other visitors.")
+        others = _("the others") if ahead == 0 else _("{n} ahead of you").format(n=ahead)
+        note.info(_("⏳ Waiting for a free slot for {what} ({others}): the server is busy with other visitors.").format(
+            what=what, others=others))
 
     try:
         with shared_queue().slot(on_wait=waiting):
