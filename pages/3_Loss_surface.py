@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core import landscape, models
+from core import landscape
 from core.errors import CoreError
 from ui import i18n, url_state
 from ui import landscape as ui_ls
+from ui import landscape_surface as ui_surf
 from ui import landscape_toy as toy
-from ui import playground as ui_pg
 from ui.charts import landscape as lc
 from ui.formulas import LOSS_NAMES
 from ui.i18n import N_, _
@@ -66,29 +66,9 @@ if source == "pair":
             widths=ui_ls.PAIR_NETWORK["widths"], dataset=dsname, epochs=epochs))
         st.stop()
 elif source == "playground":
-    rec = st.session_state.get("pg_record")
-    if rec is None:
-        st.info(_(ui_ls.NO_PLAYGROUND_MODEL))
-        st.stop()
-    records = {rec.name: rec}
-    st.caption(_("The Playground's last model: {model}, trained on **{dataset}** ({n} training samples) with {loss}.")
-               .format(model=models.describe(rec.build()), dataset=rec.dataset.name, n=len(rec.dataset.X_train),
-                       loss=_(LOSS_NAMES[rec.loss]).lower()))
-    if rec.trajectory is None:
-        no_path = _("This Playground model has too many parameters x epochs to keep its path through weight space "
-                    "(the limit is {n} numbers), so PCA directions and the interpolation from its initial weights "
-                    "are not available: pick random directions, or train a smaller network.").format(
-            n=f"{ui_pg.MAX_TRAJECTORY_FLOATS:,}")
+    records, no_path = ui_ls.playground_source()
 else:
-    zname = st.selectbox(_("Zoo model"), ui_ls.zoo_names(), key="ls_zoo")
-    records = {zname: ui_ls.zoo_record(zname)}
-    if ui_ls.limits(records[zname]):
-        st.caption(_("A Transformer is scored on the first {train} training and {val} validation sequences at each "
-                     "grid point (about 8 ms a point on 2 CPU cores); accuracy is per token.").format(
-            train=ui_ls.SEQUENCE_LIMITS["max_points"], val=ui_ls.SEQUENCE_LIMITS["max_val_points"]))
-    no_path = _("Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
-                "interpolation from initial weights are not available for them: pick random directions, or train "
-                "models here.")
+    records, no_path = ui_ls.zoo_source()
 if method == "pca" and no_path:
     st.info(no_path)
     st.stop()
@@ -101,19 +81,19 @@ if metric == "accuracy" and ds.task == "regression":
     metric = "loss"
 map_span = float(span)
 if method == "pca" and fit_path:
-    need = max(ui_ls.path_span(keys[name], r) for name, r in records.items())
+    need = max(ui_surf.path_span(keys[name], r) for name, r in records.items())
     map_span = round(min(landscape.MAX_SPAN, need), 3)
     st.caption(_("Map span ±{span}: the whole path fits (the 1-D slices keep ±{slices}).").format(
         span=f"{map_span:g}", slices=f"{span:g}") if need <= landscape.MAX_SPAN else _(
         "Map span ±{span}, the limit; the path reaches ±{reach}, so its far end is drawn on the edge.").format(
         span=f"{map_span:g}", reach=f"{need / 1.1:.3g}"))
 args = {name: (keys[name], r, ds_key, ds, method, res, map_span, seed) for name, r in records.items()}
-surfaces = {name: ui_ls.stored_surface(*a) for name, a in args.items()}
+surfaces = {name: ui_surf.stored_surface(*a) for name, a in args.items()}
 if missing := [name for name, s in surfaces.items() if s is None]:  # nothing is computed before a press
-    if not ui_ls.cost_gate([records[name] for name in missing], res, trained_now):
+    if not ui_surf.cost_gate([records[name] for name in missing], res, trained_now):
         st.stop()
     try:
-        surfaces.update({name: ui_ls.surface(*args[name]) for name in missing})
+        surfaces.update({name: ui_surf.surface(*args[name]) for name in missing})
     except CoreError as err:
         st.error(str(err))
         st.stop()
@@ -140,11 +120,11 @@ for col, (name, s), first in zip(st.columns(len(surfaces)), surfaces.items(), [T
         chart = lc.surface_map(s, metric, log, contour, title + (_(" (click a point of the path)") if clickable else ""),
                                epoch if first else None, shared)
         st.altair_chart(chart, width="stretch", **({"on_select": "rerun", "key": "ls_map"} if clickable else {}))
-        for line in ui_ls.surface_notes(s, radius):
+        for line in ui_surf.surface_notes(s, radius):
             st.markdown(line)
 
 if epoch is not None:
-    ui_ls.epoch_view(lead, next(iter(surfaces.values())), epoch)
+    ui_surf.epoch_view(lead, next(iter(surfaces.values())), epoch)
 
 st.subheader(_("1-D slices"))
 SLICES = {"filter": N_("random filter-normalized direction through the trained weights"),
@@ -153,7 +133,7 @@ dchoice = st.radio(_("Direction"), list(SLICES), horizontal=True, key="ls_slice"
 if dchoice == "interpolation" and no_path:
     st.info(no_path)
 else:
-    sl = {ui_ls.shown_name(r): ui_ls.cached_slice(keys[name], r.loss, r, ds_key, ds, dchoice, float(span), seed)
+    sl = {ui_ls.shown_name(r): ui_surf.cached_slice(keys[name], r.loss, r, ds_key, ds, dchoice, float(span), seed)
           for name, r in records.items()}
     xt = _("α (0 = initial weights, 1 = trained)") if dchoice == "interpolation" else _("α along the direction")
     st.altair_chart(lc.slices_chart(sl, xt, _("Training loss along a line: the sharper minimum rises faster")),
