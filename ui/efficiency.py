@@ -65,6 +65,13 @@ PRESET_NOTES = {
                     "0.652 t."),
 }
 
+_LLAMA_CHECKED = N_("GPU-hours, 400 W and t CO2eq per size, from the model card's table (Hugging Face, meta-llama)")
+CHECKED = {  # what of each preset was checked against a source's text for this page; absent: not yet checked
+    "GPT-3 175B": N_("14.8 days and 1,287 MWh, from a secondary source quoting Table 4; the rest not yet checked"),
+    "Llama 2 7B": _LLAMA_CHECKED, "Llama 2 13B": _LLAMA_CHECKED, "Llama 2 70B": _LLAMA_CHECKED,
+    "BERT-base": N_("PUE 1.58, from a summary of the paper; hours, power and pounds not yet checked"),
+}
+
 
 @st.cache_resource(show_spinner=False)
 def meter() -> energy.Meter:
@@ -106,9 +113,10 @@ def on_accelerator() -> None:
 
 def preset_caption(p: carbon.Preset) -> str:
     text = _("Source: {citation}. Hardware: {hw}.").format(citation=p.citation, hw=p.accelerator)
-    text += " " + _(PRESET_NOTES.get(p.name, ""))
-    if p.confirmed:
-        return text + " " + _("Checked against the source: {what}.").format(what=p.confirmed)
+    if p.name in PRESET_NOTES:
+        text += " " + _(PRESET_NOTES[p.name])
+    if p.name in CHECKED:
+        return text + " " + _("Checked against the source: {what}.").format(what=_(CHECKED[p.name]))
     return text + " " + _("These inputs were typed from the paper and not yet checked against its text.")
 
 

@@ -79,7 +79,8 @@ def lab_rows(entry_name: str, batch: int) -> tuple[list[dict], list[str]]:
 
 def lab_table(rows: list[dict], batch: int) -> pd.DataFrame:
     metric = next(k for k in rows[0] if k in ("accuracy", "r2"))
-    return pd.DataFrame([{_("variant"): _(VARIANTS[r["variant"]]), _("kilobytes"): r["kilobytes"],
+    names = {k: _(v) for k, v in VARIANTS.items()}
+    return pd.DataFrame([{_("variant"): names[r.get("variant")], _("kilobytes"): r["kilobytes"],
                           _("latency batch 1 (ms)"): r["latency_1_ms"],
                           _("latency batch {b} (ms)").format(b=batch): r["latency_batch_ms"],
                           _("J per 1,000 inferences"): r["joules_per_1000"],

@@ -15,7 +15,8 @@ KINDS = {"your run": N_("your run"), "BigModel": N_("BigModel"), "published": N_
 
 def scale_ladder(rows: list[dict]) -> alt.Chart:
     """One row of points per measure, on log axes: a run here beside the BigModel and published models."""
-    long = pd.DataFrame([{"model": r["model"], "measure": _(label), "value": r[m], "kind": _(KINDS[r["kind"]])}
+    kind = {k: _(label) for k, label in KINDS.items()}
+    long = pd.DataFrame([{"model": r["model"], "measure": _(label), "value": r[m], "kind": kind[r.get("kind")]}
                          for r in rows for m, label in LADDER_MEASURES.items() if r.get(m) and r[m] > 0])
     return alt.Chart(long, title=_("The scale ladder: orders of magnitude from a run here to GPT-3")).mark_point(
         filled=True, size=90).encode(
