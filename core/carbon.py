@@ -78,24 +78,29 @@ class Preset:
 
 
 PRESETS = {p.name: p for p in (
-    Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 for tokens",
+    Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 (tokens)",
            "NVIDIA V100", 10_000 * 14.8 * HOURS_PER_DAY, 330.0, 1.10, 429.0, 1287.0, 552.0,
            175e9, 300e9, 3.14e23, 24.6e12),
-    Preset("BLOOM 176B", "Luccioni, Viguier and Ligozat 2022 (arXiv:2211.02001), Table 2 and section 4",
+    Preset("BLOOM 176B", "Luccioni, Viguier & Ligozat 2022 (arXiv:2211.02001), Table 2, §4",
            "NVIDIA A100 80GB", 1_082_990.0, 400.0, None, 57.0, 433.0, 24.69, 176e9, 366e9, None, None),
-    Preset("Llama 2 7B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
+    Preset("Llama 2 7B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
            184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12),
-    Preset("Llama 2 13B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
+    Preset("Llama 2 13B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
            368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12),
-    Preset("Llama 2 70B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
+    Preset("Llama 2 70B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
            1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12),
     Preset("T5 11B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
            512 * 20 * HOURS_PER_DAY, 310.0, 1.12, 545.0, 85.7, 46.7, 11e9, None, 4.05e22, 45.6e12),
     Preset("Meena 2.6B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
            1024 * 30 * HOURS_PER_DAY, 289.0, 1.09, 415.0, 232.0, 96.4, 2.6e9, None, 1.12e23, 42.3e12),
-    Preset("BERT-base", "Strubell, Ganesh and McCallum 2019, Table 3 (ACL 2019)", "64 NVIDIA V100",
+    Preset("BERT-base", "Strubell, Ganesh & McCallum 2019 (ACL 2019), Table 3", "64 NVIDIA V100",
            79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None),
 )}
+
+
+def readable(x: float) -> str:
+    """A number as a learner reads it: 3,552,000 rather than 3.552e+06; very large or small ones in e-notation."""
+    return f"{x:,.0f}" if 1e3 <= abs(x) < 1e12 else f"{x:.4g}"
 
 
 def check(name: str, value, low: float, high: float) -> float:
@@ -198,8 +203,8 @@ def what_if(accelerator_hours: float, watts: float, pue: float, g_per_kwh: float
     """The calculator's hours x power path, with its arithmetic written out."""
     kwh = energy_kwh(accelerator_hours, watts, pue)
     kg = carbon_kg(kwh, g_per_kwh)
-    return WhatIf(accelerator_hours, kwh, kg, f"{accelerator_hours:,.4g} h x {watts:g} W x PUE {pue:g} = {kwh:,.4g} kWh; "
-                  f"x {g_per_kwh:g} g/kWh = {kg:,.4g} kg CO2e")
+    return WhatIf(accelerator_hours, kwh, kg, f"{readable(accelerator_hours)} h x {watts:g} W x PUE {pue:g} = "
+                  f"{readable(kwh)} kWh; x {g_per_kwh:g} g/kWh = {readable(kg)} kg CO2e")
 
 
 def what_if_flops(parameters: float, tokens: float, accelerator: Accelerator, utilisation: float, pue: float,
@@ -209,4 +214,4 @@ def what_if_flops(parameters: float, tokens: float, accelerator: Accelerator, ut
     hours = hours_from_flops(flops, accelerator.peak_flops, utilisation)
     w = what_if(hours, accelerator.watts, pue, g_per_kwh)
     return WhatIf(hours, w.kwh, w.kg_co2e, f"6 x {parameters:.3g} x {tokens:.3g} = {flops:.3g} FLOPs; / ({accelerator.peak_flops:.3g}"
-                  f" FLOP/s x {utilisation:g}) / 3600 = {hours:,.4g} h; " + w.formula)
+                  f" FLOP/s x {utilisation:g}) / 3600 = {readable(hours)} h; " + w.formula)

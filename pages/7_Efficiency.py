@@ -26,17 +26,19 @@ calc, runs, lab, kd, csv = st.tabs([_("Big-model calculator"), _("Predict, then 
                                     _("Knowledge distillation"), _("Measurements (CSV)")])
 
 with calc:
-    st.latex(r"E = \text{accelerator-hours} \times P \times \text{PUE},\quad C = E \times I_{\text{grid}},\quad"
-             r"\text{FLOPs} \approx 6 N D")
+    st.latex(r"E = H \times P \times \text{PUE},\quad C = E \times I,\quad \text{FLOPs} \approx 6 N D")
+    st.caption(_("E: energy; H: accelerator-hours; P: average power per accelerator; PUE: power usage "
+                 "effectiveness of the datacenter; C: carbon; I: grid carbon intensity; N: parameters; D: training "
+                 "tokens."))
     preset = carbon.PRESETS[st.selectbox(_("Published run"), list(carbon.PRESETS), key="ef_preset",
                                          on_change=ef.on_preset)]
     st.caption(ef.preset_caption(preset))
-    st.dataframe(ef.preset_table(preset), hide_index=True, key="ef_preset_table")
+    st.table(ef.preset_table(preset).set_index(ef.preset_table_index()))
     st.subheader(_("What if?"))
     st.caption(_("Picking a published run fills these boxes with its own inputs; change any of them."))
     c1, c2, c3 = st.columns(3)
     acc = c1.selectbox(_("Accelerator"), list(carbon.ACCELERATORS), key="ef_acc", on_change=ef.on_accelerator)
-    hours = c1.number_input(_("Accelerator-hours"), step=1000.0, format="%.1f", key="ef_hours")
+    hours = c1.number_input(_("Accelerator-hours"), step=1000.0, format="%.0f", key="ef_hours")
     watts = c2.number_input(_("Power per accelerator (W)"), step=10.0, format="%.2f", key="ef_watts")
     pue = c2.number_input(_("PUE (power usage effectiveness, 1.0 to 3.0)"), 1.0, 3.0, step=0.01, key="ef_pue")
     with c3:

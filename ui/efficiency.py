@@ -24,6 +24,8 @@ SOURCE_GRID = "source"  # the published run's own grid intensity
 LABELS = (50, 100, 200, 500, 0)  # 0: every training sample keeps its label
 
 SETTINGS = url_state.Schema("efficiency", (
+    # the language is i18n's ("lang" in session state); listed so the link keeps it and it is not "unknown"
+    url_state.Choice("lang", "en", key="lang", choices=("en", "zh")),
     url_state.Choice("preset", "GPT-3 175B", key="ef_preset", choices=tuple(carbon.PRESETS)),
     url_state.Choice("acc", "NVIDIA V100 SXM2", key="ef_acc", choices=tuple(carbon.ACCELERATORS)),
     url_state.Float("hours", 3_552_000.0, key="ef_hours", low=0.0, high=1e12),
@@ -95,7 +97,11 @@ def energy_source_note() -> None:
                      "(no NVIDIA GPU with NVML, no readable RAPL counter). Every energy figure on this page is time x "
                      "{w:g} W ({per:g} W per core x {n} cores: a stated figure) and is labelled *estimate*, in the CSV "
                      "too.").format(w=energy.estimate_watts(), per=energy.WATTS_PER_CORE, n=energy.cores()), icon="⚠️")
-        st.caption(_("Why: {reason}").format(reason=m.reason))
+        if m.reason.startswith("No NVIDIA GPU with NVML"):
+            st.caption(_("Why: Zeus found no NVIDIA GPU with NVML, and /sys/class/powercap (RAPL) is {state} here.")
+                       .format(state=_("absent") if "absent" in m.reason else _("not readable")))
+        else:
+            st.caption(_("Why: {reason}").format(reason=m.reason))
     else:
         st.success(_("Energy is measured by Zeus from {source}.").format(source=m.source))
 
@@ -138,6 +144,10 @@ def preset_table(p: carbon.Preset) -> pd.DataFrame:
                      _("published"): "-" if line.published is None else f"{line.published:,.4g}",
                      _("difference"): "-" if diff is None or math.isnan(diff) else f"{diff:+.2f}%", _("note"): note})
     return pd.DataFrame(rows)
+
+
+def preset_table_index() -> str:
+    return _("quantity")
 
 
 def region_picker(preset: carbon.Preset) -> tuple[float, str]:

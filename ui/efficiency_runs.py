@@ -80,13 +80,17 @@ def lab_rows(entry_name: str, batch: int) -> tuple[list[dict], list[str]]:
 def lab_table(rows: list[dict], batch: int) -> pd.DataFrame:
     metric = next(k for k in rows[0] if k in ("accuracy", "r2"))
     names = {k: _(v) for k, v in VARIANTS.items()}
-    return pd.DataFrame([{_("variant"): names[r.get("variant")], _("kilobytes"): r["kilobytes"],
-                          _("latency batch 1 (ms)"): r["latency_1_ms"],
-                          _("latency batch {b} (ms)").format(b=batch): r["latency_batch_ms"],
-                          _("J per 1,000 inferences"): r["joules_per_1000"],
-                          (_("accuracy") if metric == "accuracy" else "R²"): r[metric],
+    return pd.DataFrame([{_("variant"): names[r.get("variant")], _("kilobytes"): _fmt(r["kilobytes"], ".1f"),
+                          _("latency batch 1 (ms)"): _fmt(r["latency_1_ms"], ".3g"),
+                          _("latency batch {b} (ms)").format(b=batch): _fmt(r["latency_batch_ms"], ".3g"),
+                          _("J per 1,000 inferences"): _fmt(r["joules_per_1000"], ".3g"),
+                          (_("accuracy") if metric == "accuracy" else "R²"): _fmt(r[metric], ".4f"),
                           _("energy source"): _("estimate") if r["energy_source"] == energy.ESTIMATE else r["energy_source"],
                           _("note"): r["note"]} for r in rows])
+
+
+def _fmt(x: float, spec: str) -> str:
+    return "-" if x is None or x != x or not x else format(x, spec)
 
 
 def verdicts(variants: list[compression.Variant]) -> list[str]:
@@ -130,9 +134,10 @@ def distill_run(teacher_name: str, cfg: distill.DistillConfig, seeds: tuple) -> 
 
 def distill_table(c: distill.Comparison) -> pd.DataFrame:
     return pd.DataFrame({_("model"): [_("teacher"), _("distilled student"), _("label-only student")],
-                         _("parameters"): [c.teacher_parameters, c.student_parameters, c.student_parameters],
-                         _("validation accuracy (mean of seeds)"): [c.teacher_accuracy, float(np.mean(c.distilled)),
-                                                                    float(np.mean(c.label_only))]})
+                         _("parameters"): [f"{n:,}" for n in (c.teacher_parameters, c.student_parameters,
+                                                              c.student_parameters)],
+                         _("validation accuracy (mean of seeds)"): [f"{a:.3f}" for a in (
+                             c.teacher_accuracy, float(np.mean(c.distilled)), float(np.mean(c.label_only)))]})
 
 
 def distill_verdict(c: distill.Comparison) -> None:
@@ -182,7 +187,7 @@ def show_lab(res: tuple | None, settings: tuple) -> None:
     if res[:2] != settings:
         st.warning(_("These measurements belong to {m} at batch {b}; press the button to measure these settings.")
                    .format(m=res[0], b=res[1]))
-    st.dataframe(lab_table(res[2], res[1]), hide_index=True, key="ef_lab_table")
+    st.table(lab_table(res[2], res[1]).set_index(_("variant")))
     metric = next(k for k in res[2][0] if k in ("accuracy", "r2"))
     st.altair_chart(ec.tradeoff(res[2], "kilobytes", metric, {k: _(v) for k, v in VARIANTS.items()}),
                     key="ef_lab_chart")
@@ -195,7 +200,7 @@ def show_distill(got: tuple | None, settings: tuple) -> None:
     if got[0] != settings:
         st.warning(_("The results below belong to other settings; press the button to train these."))
     c = got[1]
-    st.dataframe(distill_table(c), hide_index=True, key="ef_kd_table")
+    st.table(distill_table(c).set_index(_("model")))
     distill_verdict(c)
     st.caption(_("Per seed: distilled {d}, labels only {l}.").format(
         d=", ".join(f"{a:.3f}" for a in c.distilled), l=", ".join(f"{a:.3f}" for a in c.label_only)))

@@ -21,11 +21,11 @@ def scale_ladder(rows: list[dict]) -> alt.Chart:
     return alt.Chart(long, title=_("The scale ladder: orders of magnitude from a run here to GPT-3")).mark_point(
         filled=True, size=90).encode(
         x=alt.X("value:Q", scale=alt.Scale(type="log"), title=_("value (log scale)")),
-        y=alt.Y("model:N", sort=None, title=None),
+        y=alt.Y("model:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
         color=alt.Color("kind:N", scale=alt.Scale(domain=[_(k) for k in KINDS.values()], range=[ACCENT, TRAIN, MUTED]),
-                        title=None),
+                        title=None, legend=alt.Legend(orient="top")),
         row=alt.Row("measure:N", sort=[_(m) for m in LADDER_MEASURES.values()], title=None),
-        tooltip=["model", "measure", alt.Tooltip("value:Q", format=".3g")]).properties(height=150, width=700)
+        tooltip=["model", "measure", alt.Tooltip("value:Q", format=".3g")]).properties(height=150, width=520)
 
 
 def power_over_time(seconds: list, watts: list, estimated: bool) -> alt.Chart:
