@@ -3,6 +3,8 @@ distillation. Each result is kept with the settings it was made with, so the pag
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -90,7 +92,7 @@ def lab_table(rows: list[dict], batch: int) -> pd.DataFrame:
 
 
 def _fmt(x: float, spec: str) -> str:
-    return "-" if x is None or x != x or not x else format(x, spec)
+    return "-" if x is None or not x or math.isnan(x) else format(x, spec)
 
 
 def verdicts(variants: list[compression.Variant]) -> list[str]:
