@@ -165,12 +165,18 @@ def show_runs(runs_done: list[dict], settings: tuple) -> None:
     if r["settings"] != settings:
         st.warning(_("The settings changed since this run: the figures below belong to the previous settings. "
                      "Press the button to measure these."))
-    cols = st.columns(3)
+    cols, notes = st.columns(3), []
     for col, what, unit, label in zip(cols, ("seconds", "joules"), ("s", "J"), (_("Time"), _("Energy"))):
-        err = 100 * (r[f"predicted_{what}"] - r[f"measured_{what}"]) / r[f"measured_{what}"]
-        col.metric(_("{q}: measured (predicted {p:.3g} {u})").format(q=label, p=r[f"predicted_{what}"], u=unit),
-                   f"{r[f'measured_{what}']:.3g} {unit}", _("prediction {e:+.0f}%").format(e=err), delta_color="off")
+        col.metric(_("{q}, measured").format(q=label), f"{r[f'measured_{what}']:.3g} {unit}")
+        notes.append(_("{q}: predicted {p:.3g} {u}, {verdict}").format(
+            q=label, p=r[f"predicted_{what}"], u=unit, verdict=prediction_error(r[f"predicted_{what}"],
+                                                                               r[f"measured_{what}"])))
     cols[2].metric(_("Carbon"), f"{r['kg_co2e'] * 1000:.3g} g CO2e")
+    st.markdown(_("**The prediction.** {t}. {e}. Carbon at {g:g} g/kWh and PUE {pue:g}.").format(
+        t=notes[0], e=notes[1], g=r["g_per_kwh"], pue=r["pue"]))
+    st.caption(_("FLOPs predict the time of large matrix products. A small network spends most of its time on "
+                 "per-step overhead (Python, the optimizer, tiny matrices), so its prediction is far too low; the "
+                 "larger the network, the more the FLOPs dominate."))
     estimated = meter().source == energy.ESTIMATE
     st.caption(_("Last run: {run}, {p:,} parameters, {s:,} samples seen. Energy: {src}.").format(
         run=r["run"], p=r["parameters"], s=r["samples_seen"],
@@ -181,6 +187,16 @@ def show_runs(runs_done: list[dict], settings: tuple) -> None:
                      "construction: it shows when each epoch ended, not how the power moved. On a GPU (NVML) or a "
                      "CPU with RAPL, each point is the measured average power of its epoch."))
     st.altair_chart(ec.predicted_vs_measured(runs_done), key="ef_scatter")
+
+
+def prediction_error(predicted: float, measured: float) -> str:
+    """The prediction's error in words: a percentage when close, a factor when off by more than 2x."""
+    ratio = predicted / measured
+    if 0.5 <= ratio <= 2:
+        return _("off by {e:+.0f}%").format(e=100 * (ratio - 1))
+    if ratio < 1:
+        return _("{x:,.3g}x too low").format(x=1 / ratio)
+    return _("{x:,.3g}x too high").format(x=ratio)
 
 
 def show_lab(res: tuple | None, settings: tuple) -> None:
