@@ -82,3 +82,9 @@ def test_training_run_is_measured_logged_and_marked_stale():
     at.number_input(key="ef_run_epochs").set_value(3).run()
     assert any(stale in w.value for w in at.warning)
     assert math.isfinite(carbon.PRESETS["GPT-3 175B"].watts)
+
+
+def test_prediction_error_reads_as_a_percentage_or_a_factor():
+    from ui import efficiency_runs as er
+    assert er.prediction_error(1.1, 1.0) == "off by +10%"
+    assert er.prediction_error(1.64e-4, 12.0) == "73,171x too low" and er.prediction_error(3.0, 1.0) == "3x too high"

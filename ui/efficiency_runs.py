@@ -49,7 +49,7 @@ def run_training(model_name: str, epochs: int, n_samples: int, flop_rate: float,
         _hist, trace = energy.traced(meter(), go)
     bar.empty()
     metric = zoo.score(ds.task, train.predict(model, ds.X_val), ds.y_val)[zoo.headline(ds.task)]
-    row = {"run": f"{model_name} x {epochs} ep", "model": model_name, "parameters": n,
+    row = {"run": f"{model_name} ×{epochs}", "model": model_name, "parameters": n,
            "samples_seen": epochs * len(ds.X_train), "flops": pred.flops, "predicted_seconds": pred.seconds,
            "measured_seconds": trace.total_seconds, "predicted_joules": pred.joules, "measured_joules": trace.joules,
            "stated_flop_rate": flop_rate, "stated_watts": watts, "pue": pue, "g_per_kwh": g,
@@ -194,9 +194,9 @@ def prediction_error(predicted: float, measured: float) -> str:
     ratio = predicted / measured
     if 0.5 <= ratio <= 2:
         return _("off by {e:+.0f}%").format(e=100 * (ratio - 1))
-    if ratio < 1:
-        return _("{x:,.3g}x too low").format(x=1 / ratio)
-    return _("{x:,.3g}x too high").format(x=ratio)
+    factor = max(ratio, 1 / ratio)
+    x = f"{factor:,.0f}" if factor >= 100 else f"{factor:.3g}"
+    return _("{x}x too low").format(x=x) if ratio < 1 else _("{x}x too high").format(x=x)
 
 
 def show_lab(res: tuple | None, settings: tuple) -> None:
