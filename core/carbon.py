@@ -162,8 +162,7 @@ def reproduce(p: Preset) -> list[Line]:
     """Every published figure of a preset recomputed from its own published inputs."""
     pue = p.pue if p.pue is not None else 1.0
     kwh = energy_kwh(p.accelerator_hours, p.watts, pue)
-    pue_txt = f"{pue:g}" + ("" if p.pue is not None else " (none stated)")
-    lines = [Line("Energy (MWh)", f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue_txt} / 1e6",
+    lines = [Line("Energy (MWh)", f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue:g} / 1e6",
                   kwh / 1000.0, p.energy_mwh)]
     if p.g_per_kwh is not None:
         lines.append(Line("Carbon (t CO2e)", f"{kwh / 1000:,.1f} MWh x {p.g_per_kwh:.1f} g/kWh / 1e3",

@@ -52,7 +52,7 @@ QUANTITIES = {"Energy (MWh)": N_("Energy (MWh)"), "Carbon (t CO2e)": N_("Carbon 
               "Achieved FLOP/s per accelerator": N_("Achieved FLOP/s per accelerator")}
 PRESET_NOTES = {
     "GPT-3 175B": N_("10,000 GPUs for 14.8 days; 330 W is the measured system power per GPU."),
-    "BLOOM 176B": N_("Dynamic consumption only, at the GPUs' rated power. With idle power (14.6 t) and embodied "
+    "BLOOM 176B": N_("Dynamic consumption only, at the GPUs' rated power, with no PUE stated (PUE 1 here). With idle power (14.6 t) and embodied "
                      "emissions (11.2 t) the paper's total is 50.5 t. No achieved FLOP/s is published, so the 6ND "
                      "path cannot be checked."),
     "Llama 2 7B": N_("The card's 400 W is the GPU's peak power already adjusted for PUE, so PUE 1 is used here. It "
