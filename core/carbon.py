@@ -25,21 +25,22 @@ HOURS_PER_DAY = 24.0
 class Region:
     name: str  # what the learner picks
     g_per_kwh: float  # average grid carbon intensity, g CO2e per kWh generated
-    source: str  # where the figure comes from, with its year
+    source: str  # the publication the figure comes from
+    year: int  # the year the figure describes
 
 
-_EMBER = "Ember, Yearly electricity data (2024 release), year 2023, via Our World in Data"
+_EMBER = "Ember, Yearly electricity data (2024 release), via Our World in Data"
 REGIONS = {
-    "World": Region("World", 480.0, "Ember, Global Electricity Review 2024: world average, year 2023"),
-    "World (IEA 2019)": Region("World (IEA 2019)", 475.0, "IEA, Global Energy & CO2 Status Report 2019: world average, year 2018"),
-    "China": Region("China", 582.0, _EMBER),
-    "India": Region("India", 713.0, _EMBER),
-    "United States": Region("United States", 369.0, _EMBER),
-    "Germany": Region("Germany", 381.0, _EMBER),
-    "United Kingdom": Region("United Kingdom", 238.0, _EMBER),
-    "France": Region("France", 56.0, _EMBER),
-    "Sweden": Region("Sweden", 41.0, _EMBER),
-    "Norway": Region("Norway", 30.0, _EMBER),
+    "World": Region("World", 480.0, "Ember, Global Electricity Review 2024", 2023),
+    "World (IEA 2019)": Region("World (IEA 2019)", 475.0, "IEA, Global Energy & CO2 Status Report 2019", 2018),
+    "China": Region("China", 582.0, _EMBER, 2023),
+    "India": Region("India", 713.0, _EMBER, 2023),
+    "United States": Region("United States", 369.0, _EMBER, 2023),
+    "Germany": Region("Germany", 381.0, _EMBER, 2023),
+    "United Kingdom": Region("United Kingdom", 238.0, _EMBER, 2023),
+    "France": Region("France", 56.0, _EMBER, 2023),
+    "Sweden": Region("Sweden", 41.0, _EMBER, 2023),
+    "Norway": Region("Norway", 30.0, _EMBER, 2023),
 }
 
 
@@ -74,38 +75,32 @@ class Preset:
     tokens: float | None = None  # D, training tokens
     flops: float | None = None  # published total training FLOPs
     achieved_flops: float | None = None  # published achieved FLOP/s per accelerator
-    note: str = ""  # what the source's figure includes, or why it cannot be reproduced
 
 
 PRESETS = {p.name: p for p in (
-    Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 for tokens",
+    Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 (tokens)",
            "NVIDIA V100", 10_000 * 14.8 * HOURS_PER_DAY, 330.0, 1.10, 429.0, 1287.0, 552.0,
-           175e9, 300e9, 3.14e23, 24.6e12, "10,000 GPUs for 14.8 days; 330 W measured system power per GPU."),
-    Preset("BLOOM 176B", "Luccioni, Viguier and Ligozat 2022 (arXiv:2211.02001), Table 2 and section 4",
-           "NVIDIA A100 80GB", 1_082_990.0, 400.0, None, 57.0, 433.0, 24.69, 176e9, 366e9, None, None,
-           "Dynamic consumption only, at TDP. With idle power (14.6 t) and embodied emissions (11.2 t) the paper's "
-           "total is 50.5 t. No achieved FLOP/s is published, so the 6ND path cannot be checked."),
-    Preset("Llama 2 7B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12,
-           note="The card gives GPU-hours, power and t CO2e but no grid intensity or PUE: carbon cannot be "
-                "reproduced from its own inputs."),
-    Preset("Llama 2 13B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12,
-           note="No grid intensity or PUE published (see Llama 2 7B)."),
-    Preset("Llama 2 70B", "Touvron et al. 2023, Llama 2 paper Table 2 / model card", "NVIDIA A100 80GB",
-           1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12,
-           note="No grid intensity or PUE published (see Llama 2 7B)."),
+           175e9, 300e9, 3.14e23, 24.6e12),
+    Preset("BLOOM 176B", "Luccioni, Viguier & Ligozat 2022 (arXiv:2211.02001), Table 2, §4",
+           "NVIDIA A100 80GB", 1_082_990.0, 400.0, None, 57.0, 433.0, 24.69, 176e9, 366e9, None, None),
+    Preset("Llama 2 7B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
+           184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12),
+    Preset("Llama 2 13B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
+           368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12),
+    Preset("Llama 2 70B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
+           1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12),
     Preset("T5 11B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
-           512 * 20 * HOURS_PER_DAY, 310.0, 1.12, 545.0, 85.7, 46.7, 11e9, None, 4.05e22, 45.6e12,
-           "512 chips for 20 days. T5 is an encoder-decoder, so 6ND (a decoder-only rule) does not apply."),
+           512 * 20 * HOURS_PER_DAY, 310.0, 1.12, 545.0, 85.7, 46.7, 11e9, None, 4.05e22, 45.6e12),
     Preset("Meena 2.6B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
-           1024 * 30 * HOURS_PER_DAY, 289.0, 1.09, 415.0, 232.0, 96.4, 2.6e9, None, 1.12e23, 42.3e12,
-           "1,024 chips for 30 days."),
-    Preset("BERT-base", "Strubell, Ganesh and McCallum 2019, Table 3 (ACL 2019)", "64 NVIDIA V100",
-           79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None,
-           "One 79.2-hour run of a 64-GPU machine: 'hours' are machine-hours and the power is the whole "
-           "machine's (12,041.51 W). The paper's 0.954 lb/kWh (US EPA) is 432.7 g/kWh; 1,438 lb is 0.652 t."),
+           1024 * 30 * HOURS_PER_DAY, 289.0, 1.09, 415.0, 232.0, 96.4, 2.6e9, None, 1.12e23, 42.3e12),
+    Preset("BERT-base", "Strubell, Ganesh & McCallum 2019 (ACL 2019), Table 3", "64 NVIDIA V100",
+           79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None),
 )}
+
+
+def readable(x: float) -> str:
+    """A number as a learner reads it: 3,552,000 rather than 3.552e+06; very large or small ones in e-notation."""
+    return f"{x:,.0f}" if 1e3 <= abs(x) < 1e12 else f"{x:.4g}"
 
 
 def check(name: str, value, low: float, high: float) -> float:
@@ -167,8 +162,7 @@ def reproduce(p: Preset) -> list[Line]:
     """Every published figure of a preset recomputed from its own published inputs."""
     pue = p.pue if p.pue is not None else 1.0
     kwh = energy_kwh(p.accelerator_hours, p.watts, pue)
-    pue_txt = f"{pue:g}" + ("" if p.pue is not None else " (none stated)")
-    lines = [Line("Energy (MWh)", f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue_txt} / 1e6",
+    lines = [Line("Energy (MWh)", f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue:g} / 1e6",
                   kwh / 1000.0, p.energy_mwh)]
     if p.g_per_kwh is not None:
         lines.append(Line("Carbon (t CO2e)", f"{kwh / 1000:,.1f} MWh x {p.g_per_kwh:.1f} g/kWh / 1e3",
@@ -208,8 +202,8 @@ def what_if(accelerator_hours: float, watts: float, pue: float, g_per_kwh: float
     """The calculator's hours x power path, with its arithmetic written out."""
     kwh = energy_kwh(accelerator_hours, watts, pue)
     kg = carbon_kg(kwh, g_per_kwh)
-    return WhatIf(accelerator_hours, kwh, kg, f"{accelerator_hours:,.4g} h x {watts:g} W x PUE {pue:g} = {kwh:,.4g} kWh; "
-                  f"x {g_per_kwh:g} g/kWh = {kg:,.4g} kg CO2e")
+    return WhatIf(accelerator_hours, kwh, kg, f"{readable(accelerator_hours)} h x {watts:g} W x PUE {pue:g} = "
+                  f"{readable(kwh)} kWh; x {g_per_kwh:g} g/kWh = {readable(kg)} kg CO2e")
 
 
 def what_if_flops(parameters: float, tokens: float, accelerator: Accelerator, utilisation: float, pue: float,
@@ -219,4 +213,4 @@ def what_if_flops(parameters: float, tokens: float, accelerator: Accelerator, ut
     hours = hours_from_flops(flops, accelerator.peak_flops, utilisation)
     w = what_if(hours, accelerator.watts, pue, g_per_kwh)
     return WhatIf(hours, w.kwh, w.kg_co2e, f"6 x {parameters:.3g} x {tokens:.3g} = {flops:.3g} FLOPs; / ({accelerator.peak_flops:.3g}"
-                  f" FLOP/s x {utilisation:g}) / 3600 = {hours:,.4g} h; " + w.formula)
+                  f" FLOP/s x {utilisation:g}) / 3600 = {readable(hours)} h; " + w.formula)

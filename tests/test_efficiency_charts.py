@@ -19,10 +19,13 @@ def test_scale_ladder_is_log_and_drops_missing_values():
 
 
 def test_power_scatter_and_tradeoff():
-    assert len(_rows(ec.power_over_time([0.1, 0.2], [20.0, 21.0], "estimate").to_dict())) == 2
+    flat = ec.power_over_time([0.1, 0.2], [20.0, 20.0], True).to_dict()
+    assert len(_rows(flat)) == 2 and "flat by construction" in flat["title"]
+    assert "measured" in ec.power_over_time([0.1], [20.0], False).to_dict()["title"]
     runs = [{"run": "r1", "predicted_seconds": 1.0, "measured_seconds": 2.0}]
     spec = ec.predicted_vs_measured(runs).to_dict()
     assert _rows(spec, 1)[0]["measured"] == 2.0 and spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
     rows = [{"variant": "fp32 ONNX", "kilobytes": 39.0, "accuracy": 0.97},
             {"variant": "fp16", "kilobytes": 0, "accuracy": float("nan")}]
-    assert len(_rows(ec.tradeoff(rows).to_dict())) == 1  # not-run variants are left out
+    spec = ec.tradeoff(rows, names={"fp32 ONNX": "fp32"}).to_dict()
+    assert _rows(spec) == [{"variant": "fp32", "kilobytes": 39.0, "accuracy": 0.97}]  # not-run variants left out
