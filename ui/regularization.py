@@ -155,7 +155,7 @@ def variant_controls() -> dict:
         variants[r] = {r: strengths[r]}
     ss["rg_combo"] = [c for c in ss.get("rg_combo", ()) if c in strengths]  # only remedies switched on
     combo = sb.multiselect(_("Also train a combination of"), list(strengths), format_func=translated(LABELS).get,
-                           key="rg_combo")
+                           placeholder=_("Choose remedies switched on above"), key="rg_combo")
     if len(combo) >= 2:
         variants["+".join(combo)] = {c: strengths[c] for c in combo}
     elif len(combo) == 1:

@@ -182,9 +182,8 @@ def show_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
     rows = stored["rows"]
     what = _(STRENGTHS[sweep.remedy])
     x_title = _("{what} (log scale)").format(what=what) if sweep.log else what
-    left, right = st.columns(2)
-    for col, panel in ((left, "accuracy"), (right, "gap")):
-        col.altair_chart(rcharts.sweep_chart(rows, x_title, sweep.log, panel), width="stretch", height=400)
+    for panel in ("accuracy", "gap"):  # stacked, each the page's full width: room for titles, legend and plot
+        st.altair_chart(rcharts.sweep_chart(rows, x_title, sweep.log, panel), width="stretch", height=400)
     best = reg.best_of(rows)
     st.caption(_("Strengths trained: {values}. Best test accuracy {acc} ({n} test rows) at {what} = {best}. Too "
                  "little: the gap stays wide (overfitting); too much: train and test accuracy fall together "

@@ -16,8 +16,9 @@ SWEEP_PANELS = {
                  N_("train accuracy"): TRAIN},
     "gap": {N_("accuracy gap (train − test)"): TRAIN, N_("loss gap (test − train)"): CLASS_COLORS[2]},
 }
-SWEEP_TITLES = {"accuracy": N_("Accuracy against strength: too much regularization lowers train and test together"),
-                "gap": N_("Generalization gaps against strength: too little leaves them wide")}
+SWEEP_TITLES = {"accuracy": (N_("Accuracy against strength"),
+                             N_("too much regularization lowers train and test accuracy together")),
+                "gap": (N_("Generalization gaps against strength"), N_("too little regularization leaves them wide"))}
 SWEEP_Y = {"accuracy": N_("accuracy"), "gap": N_("gap")}
 
 
@@ -70,9 +71,10 @@ def sweep_chart(rows, x_title: str, log: bool, panel: str = "accuracy") -> alt.C
                       scale=alt.Scale(domain=list(measures), range=list(measures.values())),
                       legend=alt.Legend(orient="top", direction="horizontal", labelLimit=320))
     y_scale = alt.Scale(domain=[0, 1]) if panel == "accuracy" else alt.Scale(zero=True)
-    return alt.Chart(sweep_frame(rows, panel), title=alt.Title(_(SWEEP_TITLES[panel]), anchor="start")).mark_line(
+    title, subtitle = SWEEP_TITLES[panel]
+    return alt.Chart(sweep_frame(rows, panel), title=alt.Title(_(title), subtitle=_(subtitle), anchor="start")).mark_line(
         point=alt.OverlayMarkDef(size=60)).encode(
         x=alt.X("strength:Q", title=x_title, scale=alt.Scale(type="log" if log else "linear", nice=False)),
         y=alt.Y("value:Q", title=_(SWEEP_Y[panel]), scale=y_scale), color=color,
         tooltip=[alt.Tooltip("strength:Q", title=x_title, format=".3g"), alt.Tooltip("measure:N", title=_("measure")),
-                 alt.Tooltip("value:Q", title=_("value"), format=".4f")]).properties(height=300)
+                 alt.Tooltip("value:Q", title=_("value"), format=".4f")]).properties(height=280)
