@@ -141,3 +141,32 @@ def test_batched_training_equals_one_at_a_time(remedies):
     together = reg.run_variants(splits, {"other": {"l2": 0.1}, "x": remedies}, **cfg)["x"]
     np.testing.assert_allclose(together.history["train_loss"], alone.history["train_loss"], rtol=1e-4)
     np.testing.assert_allclose(together.weights, alone.weights, atol=1e-4)
+
+
+@pytest.mark.parametrize("n_in,widths,n_out", [(2, (128, 128), 2), (64, (128, 128), 10), (2, (), 2), (3, (5,), 4)])
+def test_parameter_count_against_the_built_model(n_in, widths, n_out):
+    model = models.build("mlp", in_features=n_in, widths=widths, out_features=n_out)
+    assert reg.mlp_parameters(n_in, widths, n_out) == models.n_parameters(model)
+
+
+def test_cost_is_variants_times_parameters_times_rows_times_epochs():
+    splits = moons()  # 60 training rows
+    c = reg.cost(splits, 6, (128, 128), 300)
+    assert (c.variants, c.parameters, c.rows, c.epochs) == (6, 17154, 60, 300)
+    assert c.total == 6 * 17154 * 60 * 300 and not c.over_budget
+
+
+def test_training_past_the_budget_is_refused_before_any_step(monkeypatch):
+    """Issue 12 item 9: the cost is estimated first; past the budget nothing trains, and the message names the
+    budget and what to lower."""
+    splits = reg.hold_out_test(data.load("moons", n_samples=1000, noise=0.35))  # 500 training rows
+    c = reg.cost(splits, 6, (128, 128), 1000)
+    assert c.total == 6 * 17154 * 500 * 1000 > reg.MAX_COST and c.over_budget
+    monkeypatch.setattr(reg, "train_together", lambda *a, **k: pytest.fail("trained past the budget"))
+    with pytest.raises(ConfigError, match=r"budget of 2e\+10; lower the epochs, the samples or the number of variants"):
+        reg.run_variants(splits, dict(list(VARIANTS.items())[:6]), widths=(128, 128), epochs=1000)
+    with pytest.raises(ConfigError, match="budget"):
+        reg.sweep(splits, "l2", reg.sweep_values(1e-4, 1e-1, 12), widths=(128, 128), epochs=1000)
+    at_budget = int(reg.MAX_COST // (6 * 17154 * 500))  # the most epochs that fit stay allowed
+    assert not reg.cost(splits, 6, (128, 128), at_budget).over_budget
+    assert reg.cost(splits, 6, (128, 128), at_budget + 1).over_budget

@@ -1,7 +1,7 @@
-"""The Regularization page's controls, training runs and result panels: settings in, keyed results out.
+"""The Regularization page's settings: one URL schema, the sidebar controls and the cost check before training.
 
-Every result is stored with the key of the settings that produced it and drawn only while the
-settings shown still have that key; otherwise the page says the results are stale.
+Variants are keyed by remedy ids ("none", "l2", "l1+l2"), never by their translated names, so a
+change of language keeps the results (ui/regularization_results.py draws them).
 """
 
 from __future__ import annotations
@@ -9,23 +9,88 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-import pandas as pd
 import streamlit as st
 
-from core import boundary
 from core import regularization as reg
-from core.errors import CoreError
-from ui import cache, charts
-from ui.charts import regularization as rcharts
+from ui import cache, i18n, url_state
+from ui.i18n import N_, _
 
-DATASETS = ("moons", "circles", "spirals", "digits")
+DATASETS = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "digits": N_("Digits (8x8)")}
 DEFAULT_EPOCHS = {"moons": 300, "circles": 300, "spirals": 300, "digits": 60}  # digits: 900 train rows, slower epochs
-LABELS = {"l1": "L1", "l2": "L2 / weight decay", "dropout": "Dropout", "early_stopping": "Early stopping",
-          "batch_norm": "Batch norm", "augmentation": "Data augmentation (input jitter)"}
+LABELS = {"l1": N_("L1"), "l2": N_("L2 / weight decay"), "dropout": N_("Dropout"), "early_stopping": N_("Early stopping"),
+          "batch_norm": N_("Batch norm"), "augmentation": N_("Data augmentation (input jitter)")}
+STRENGTHS = {"l1": N_("L1 strength λ₁"), "l2": N_("L2 strength λ₂"), "dropout": N_("dropout rate p"),
+             "early_stopping": N_("patience (epochs)"), "augmentation": N_("input jitter σ (standardized units)")}
+STEPS = {"l1": (1e-4, "%.6f"), "l2": (1e-3, "%.6f"), "dropout": (0.05, "%.3f"), "augmentation": (0.01, "%.3f")}
 SWEEPABLE = ("l2", "l1", "dropout", "augmentation", "early_stopping")
 SWEEP_RANGES = {"l2": (1e-5, 1e-1), "l1": (1e-5, 1e-2), "dropout": (0.05, 0.8), "augmentation": (0.02, 1.0),
                 "early_stopping": (2, 100)}
 LOG_SWEEPS = ("l1", "l2", "early_stopping", "augmentation")
+
+
+class RemedyList(url_state.Field):
+    """The remedies combined into one variant: `l1,dropout` in the URL, a tuple of remedy ids in the state."""
+
+    def read(self, raw):
+        asked = [p.strip() for p in raw.split(",") if p.strip()]
+        kept = tuple(dict.fromkeys(p for p in asked if p in reg.REMEDIES))
+        return kept, (None if list(kept) == asked else f"`{self.name}`: only remedy names, each once, are kept.")
+
+    def write(self, value):
+        return ",".join(value)
+
+
+def _strength_field(r: str) -> url_state.Field:
+    _what, (lo, hi), default = reg.REMEDIES[r]
+    kind = url_state.Int if r in reg.WHOLE else url_state.Float
+    return kind(r, default, key=f"rg_s_{r}", low=lo, high=hi)
+
+
+SCHEMA = url_state.Schema("regularization", (
+    url_state.Choice("dataset", "moons", key="rg_ds", choices=tuple(DATASETS)),
+    url_state.Int("n", 120, key="rg_n", low=40, high=1000),
+    url_state.Float("noise", 0.35, key="rg_noise", low=0.0, high=1.0),
+    url_state.Int("seed", 0, key="rg_seed", low=0, high=9999),
+    url_state.Int("epochs", 300, key="rg_epochs", low=10, high=1000),
+    *(url_state.Bool(f"{r}_on", r != "batch_norm", key=f"rg_on_{r}") for r in reg.REMEDIES),
+    *(_strength_field(r) for r in STRENGTHS),  # batch norm is on or off: no strength
+    RemedyList("combo", (), key="rg_combo"),
+    url_state.Choice("sweep", "l2", key="rg_sw", choices=SWEEPABLE),
+    url_state.Float("from", 1e-5, key="rg_lo", low=1e-6, high=500.0),
+    url_state.Float("to", 0.1, key="rg_hi", low=1e-6, high=500.0),
+    url_state.Int("points", 6, key="rg_pts", low=2, high=reg.MAX_SWEEP_POINTS),
+    url_state.Choice("lang", i18n.DEFAULT, key="lang", choices=tuple(i18n.LANGUAGES)),  # kept by i18n.setup
+))
+
+
+def translated(names: dict) -> dict:
+    """Labels in this run's language, fixed now: Streamlit may call a format_func outside the page's thread."""
+    return {k: _(v) for k, v in names.items()}
+
+
+def variant_label(vid: str) -> str:
+    """"none" -> the baseline's name, "l1+dropout" -> "L1 + Dropout", in this run's language."""
+    return _("none (no remedy)") if vid == "none" else " + ".join(_(LABELS[r]) for r in vid.split("+"))
+
+
+def link_defaults() -> None:
+    """Before url_state.bind: a link naming a dataset (a sweep's remedy) but not its epochs (range) opens with
+    that dataset's epochs (that remedy's range), as choosing it on the page does."""
+    q, ss = st.query_params, st.session_state
+    if q.get("dataset") in DEFAULT_EPOCHS and "epochs" not in q and "rg_epochs" not in ss:
+        ss["rg_epochs"] = DEFAULT_EPOCHS[q["dataset"]]
+    if q.get("sweep") in SWEEP_RANGES:
+        for name, key, v in zip(("from", "to"), ("rg_lo", "rg_hi"), SWEEP_RANGES[q["sweep"]]):
+            if name not in q and key not in ss:
+                ss[key] = float(v)
+
+
+def _dataset_changed() -> None:
+    st.session_state["rg_epochs"] = DEFAULT_EPOCHS[st.session_state["rg_ds"]]
+
+
+def sweep_changed() -> None:
+    st.session_state["rg_lo"], st.session_state["rg_hi"] = map(float, SWEEP_RANGES[st.session_state["rg_sw"]])
 
 
 @dataclass(frozen=True)
@@ -52,15 +117,16 @@ class Setting:
 
 
 def setting_controls() -> Setting:
-    st.sidebar.header("The overfitting setting")
-    name = st.sidebar.selectbox("Dataset", DATASETS, key="rg_ds")
+    sb = st.sidebar
+    sb.header(_("The overfitting setting"))
+    name = sb.selectbox(_("Dataset"), list(DATASETS), format_func=translated(DATASETS).get, key="rg_ds",
+                        on_change=_dataset_changed)
     opts = {}
     if name != "digits":
-        opts["n_samples"] = int(st.sidebar.slider("Samples (train + validation + test)", 40, 1000, 120, 20, key="rg_n"))
-        opts["noise"] = float(st.sidebar.slider("Noise", 0.0, 1.0, 0.35, 0.05, key="rg_noise"))
-    seed = int(st.sidebar.number_input("Seed", 0, 9999, 0, key="rg_seed"))
-    # keyed per dataset: switching datasets shows that dataset's own default, not the last one's value
-    epochs = int(st.sidebar.number_input("Epochs (10 to 1000)", 10, 1000, DEFAULT_EPOCHS[name], key=f"rg_epochs_{name}"))
+        opts["n_samples"] = int(sb.slider(_("Samples (train + validation + test)"), 40, 1000, step=20, key="rg_n"))
+        opts["noise"] = float(sb.slider(_("Noise"), 0.0, 1.0, step=0.05, key="rg_noise"))
+    seed = int(sb.number_input(_("Seed"), 0, 9999, key="rg_seed"))
+    epochs = int(sb.number_input(_("Epochs (10 to 1000)"), 10, 1000, key="rg_epochs"))
     return Setting(name, opts, seed, epochs)
 
 
@@ -71,153 +137,52 @@ def splits(dataset: str, seed: int, options_json: str) -> reg.Splits:
 
 
 def variant_controls() -> dict:
-    """{variant name: {remedy: strength}}, the unregularized baseline "none" first."""
-    st.sidebar.header("Variants")
+    """{variant id: {remedy: strength}}, the unregularized baseline "none" first."""
+    sb, ss = st.sidebar, st.session_state
+    sb.header(_("Variants"))
     variants, strengths = {"none": {}}, {}
-    for r, (what, (lo, hi), default) in reg.REMEDIES.items():
-        if not st.sidebar.checkbox(LABELS[r], r != "batch_norm", key=f"rg_on_{r}"):
+    for r, (_what, (lo, hi), _default) in reg.REMEDIES.items():
+        if not sb.checkbox(_(LABELS[r]), key=f"rg_on_{r}"):
             continue
         if r == "batch_norm":
             strengths[r] = 1
-        elif r == "early_stopping":
-            strengths[r] = int(st.sidebar.number_input(what, int(lo), int(hi), int(default), key=f"rg_s_{r}"))
+        elif r in reg.WHOLE:
+            strengths[r] = int(sb.number_input(_(STRENGTHS[r]), int(lo), int(hi), key=f"rg_s_{r}"))
         else:
-            strengths[r] = float(st.sidebar.number_input(f"{what} ({lo:g} to {hi:g})", 0.0, 10.0, float(default),
-                                                         format="%.5f" if hi < 1 else "%.3f", key=f"rg_s_{r}"))
-        variants[LABELS[r]] = {r: strengths[r]}
-    combo = st.sidebar.multiselect("Also train a combination of", list(strengths), format_func=LABELS.get, key="rg_combo")
+            step, fmt = STEPS[r]
+            strengths[r] = float(sb.number_input(_("{what} ({lo} to {hi})").format(what=_(STRENGTHS[r]), lo=f"{lo:g}",
+                                 hi=f"{hi:g}"), float(lo), float(hi), step=step, format=fmt, key=f"rg_s_{r}"))
+        variants[r] = {r: strengths[r]}
+    ss["rg_combo"] = [c for c in ss.get("rg_combo", ()) if c in strengths]  # only remedies switched on
+    combo = sb.multiselect(_("Also train a combination of"), list(strengths), format_func=translated(LABELS).get,
+                           placeholder=_("Choose remedies switched on above"), key="rg_combo")
     if len(combo) >= 2:
-        variants[" + ".join(LABELS[c] for c in combo)] = {c: strengths[c] for c in combo}
+        variants["+".join(combo)] = {c: strengths[c] for c in combo}
     elif len(combo) == 1:
-        st.sidebar.warning("Pick two or more remedies for a combination.")
+        sb.warning(_("Pick two or more remedies for a combination."))
     return variants
 
 
-def train_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
-    """Train on the button, with a progress bar; store the result under the settings' key."""
-    if not st.button("Train the variants", type="primary", key="rg_train"):
-        return
-    bar = st.progress(0.0, text="Training...")
-
-    def progress(i, n, name, e):
-        if e["epoch"] % 10 == 0 or e["epoch"] == e["epochs"]:
-            bar.progress((i + e["epoch"] / e["epochs"]) / n, text=f"{name}: epoch {e['epoch']} of {e['epochs']}")
-    try:
-        result = reg.run_variants(data, variants, on_progress=progress, **setting.config)
-        st.session_state["rg_result"] = {"key": setting.key(variants), "variants": result}
-    except CoreError as e:
-        st.error(str(e))
-    finally:
-        bar.empty()
+def sci(x: float) -> str:
+    """1.9 × 10⁹: the mantissa to two digits."""
+    mantissa, exp = f"{x:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exp)).translate(str.maketrans('-0123456789', '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'))}"
 
 
-def _table(ranked: list[reg.Variant]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "variant": v.name, "test accuracy": v.metrics.test_accuracy, "validation accuracy": v.metrics.val_accuracy,
-        "train accuracy": v.metrics.train_accuracy, "accuracy gap (train − test)": v.metrics.accuracy_gap,
-        "loss gap (test − train)": v.metrics.loss_gap, "weight norm ‖w‖₂": v.metrics.weight_norm,
-        f"weights near 0 (|w|<{reg.NEAR_ZERO:g})": v.metrics.near_zero, "epochs run": v.metrics.epochs_run,
-        "kept epoch": v.metrics.best_epoch} for v in ranked])
+def cost_caption(c: reg.Cost) -> str:
+    return _("Cost before training: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total} "
+             "(budget {budget}).").format(v=c.variants, p=c.parameters, r=c.rows, e=c.epochs, total=sci(c.total),
+                                         budget=sci(reg.MAX_COST))
 
 
-def show_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
-    stored = st.session_state.get("rg_result")
-    if not stored:
-        st.info(f"Press **Train the variants** to train {len(variants)} variants on {setting.dataset}.")
-        return
-    if stored["key"] != setting.key(variants):
-        st.warning("Stale: the variants were trained with other settings (dataset, samples, noise, seed, epochs or "
-                   "remedies), so they are hidden. Press **Train the variants** to train these settings.")
-        return
-    result = stored["variants"]
-    ranked = reg.rank(result)
-    st.subheader("Summary, best test accuracy first")
-    st.dataframe(_table(ranked).style.format(precision=4), hide_index=True, key="rg_table")
-    _, n_val, n_test = data.sizes
-    st.caption(f"Ranked by accuracy on the {n_test} test rows, which no variant trained on and early stopping never "
-               f"saw. Validation accuracy ({n_val} rows) is no fair score for early stopping, which kept the epoch of its "
-               f"lowest validation loss. One test row is {1 / n_test:.1%} of test accuracy, so a difference of a row or two "
-               "is noise. Accuracy gap = train − test accuracy; loss gap = test − train loss. Metrics are those "
-               "of the weights each variant ends with (for early stopping, its kept epoch).")
-    ds = data.data
-    cols = st.columns(3)
-    for i, v in enumerate(result.values()):
-        with cols[i % 3].container(border=True):
-            st.markdown(f"**{v.name}**")
-            if ds.is_2d:
-                bd = boundary.decision_boundary(boundary.onnx_logits(v.onnx), ds.X_train, 40)
-                st.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names,
-                                                         "Boundary (onnxruntime)"), width="stretch")
-            st.altair_chart(rcharts.gap_curves(v.history, "Loss, gap shaded"), width="stretch", height=240)
-            st.altair_chart(rcharts.weight_histogram(v.weights, "Weight histogram"), width="stretch", height=220)
-            m = v.metrics
-            kept = f" · stopped at epoch {m.epochs_run}, kept epoch {m.best_epoch}" if m.stopped_early else ""
-            st.markdown(f"test accuracy **{m.test_accuracy:.1%}** · gap **{m.accuracy_gap:.1%}** (accuracy), "
-                        f"**{m.loss_gap:.3f}** (loss) · ‖w‖₂ {m.weight_norm:.2f} · near zero {m.near_zero:.1%}{kept}")
-
-
-@dataclass(frozen=True)
-class SweepSetting:
-    """One remedy's strengths to sweep."""
-
-    remedy: str  # one of SWEEPABLE
-    low: float  # first strength
-    high: float  # last strength
-    points: int  # strengths asked for (whole-number remedies may get fewer, each value once)
-
-    @property
-    def log(self) -> bool:
-        return self.remedy in LOG_SWEEPS
-
-
-def sweep_controls() -> SweepSetting:
-    s1, s2, s3, s4 = st.columns(4)
-    remedy = s1.selectbox("Remedy", SWEEPABLE, format_func=LABELS.get, key="rg_sw")
-    lo, hi = reg.REMEDIES[remedy][1]
-    a, b = SWEEP_RANGES[remedy]
-    if remedy in reg.WHOLE:
-        low = s2.number_input(f"from (≥ {lo:g})", value=int(a), step=1, key=f"rg_lo_{remedy}")
-        high = s3.number_input(f"to (≤ {hi:g})", value=int(b), step=1, key=f"rg_hi_{remedy}")
-    else:
-        low = s2.number_input(f"from (≥ {lo:g})", value=float(a), format="%.5f", key=f"rg_lo_{remedy}")
-        high = s3.number_input(f"to (≤ {hi:g})", value=float(b), format="%.5f", key=f"rg_hi_{remedy}")
-    points = int(s4.number_input(f"points (2 to {reg.MAX_SWEEP_POINTS})", 1, 100, 6, key="rg_pts"))
-    return SweepSetting(remedy, float(low), float(high), points)
-
-
-def run_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
-    """Sweep on the button; store the rows under the key of the setting and the sweep."""
-    if not st.button("Run the sweep", key="rg_sweep"):
-        return
-    what, (lo, hi), _ = reg.REMEDIES[sweep.remedy]
-    try:
-        if not (lo <= sweep.low and sweep.high <= hi):
-            raise CoreError(f"{what} must stay from {lo:g} to {hi:g}.")
-        values = reg.sweep_values(sweep.low, sweep.high, sweep.points, sweep.log, whole=sweep.remedy in reg.WHOLE)
-        bar = st.progress(0.0, text="Sweeping...")
-        try:
-            rows = reg.sweep(data, sweep.remedy, values, on_progress=lambda i, n, e: bar.progress(
-                e["epoch"] / e["epochs"], text=f"{len(values)} strengths together: epoch {e['epoch']}"), **setting.config)
-        finally:
-            bar.empty()
-        st.session_state["rg_sweep_result"] = {"key": setting.key(asdict(sweep)), "rows": rows}
-    except CoreError as e:
-        st.error(str(e))
-
-
-def show_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
-    stored = st.session_state.get("rg_sweep_result")
-    if not stored:
-        return
-    if stored["key"] != setting.key(asdict(sweep)):
-        st.warning("Stale: the sweep was run with other settings (dataset, samples, noise, seed, epochs, remedy or "
-                   "range), so it is hidden. Press **Run the sweep** to sweep these settings.")
-        return
-    rows = stored["rows"]
-    what = reg.REMEDIES[sweep.remedy][0]
-    st.altair_chart(rcharts.sweep_chart(rows, what + (" (log scale)" if sweep.log else ""), sweep.log), width="stretch",
-                    height=380)
-    best = reg.best_of(rows)
-    st.caption(f"Strengths trained: {', '.join(f'{r.strength:.3g}' for r in rows)}. Best test accuracy "
-               f"{best.metrics.test_accuracy:.1%} ({data.sizes[2]} test rows) at {what} = {best.strength:.3g}. Too little: "
-               "the gap stays wide (overfitting); too much: train and test accuracy fall together (underfitting).")
+def refused(c: reg.Cost) -> bool:
+    """Show the refusal and return True when ``c`` is past the budget (checked before any training)."""
+    if not c.over_budget:
+        return False
+    fit = int(reg.MAX_COST // (c.variants * c.parameters * c.rows))
+    lower = (_("lower the epochs to {fit} or fewer, or the samples or the variants").format(fit=fit) if fit >= 10
+             else _("lower the samples or the number of variants (each epoch alone is too costly)"))
+    st.error(_("Not trained: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total}, past the "
+               "budget of {budget}. To fit it, {lower}.").format(v=c.variants, p=c.parameters, r=c.rows, e=c.epochs,
+                                                               total=sci(c.total), budget=sci(reg.MAX_COST), lower=lower))
+    return True
