@@ -7,8 +7,10 @@ import io
 import itertools
 import math
 import tempfile
+import threading
 import time
 import zipfile
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,22 @@ WORK_PER_SECOND = 3e8
 SECONDS_PER_STEP = 1e-3
 SECONDS_PER_EPOCH = 1e-2
 BUDGET_SECONDS = 180  # a run estimated past this is refused: the page cannot be stopped mid-run
+MAX_SLOWDOWN = 20.0  # a busy server's factor is taken at most this large
+_recent = deque(maxlen=8)  # measured / estimated seconds of this server's last runs (all sessions): plain floats
+_recent_lock = threading.Lock()
+
+
+def slowdown() -> float:
+    """How much slower than the estimate the server's recent runs were (median of the last 8; 1 when quiet)."""
+    with _recent_lock:
+        ratios = sorted(_recent)
+    return min(MAX_SLOWDOWN, max(1.0, ratios[len(ratios) // 2])) if ratios else 1.0
+
+
+def record_speed(estimated: float, measured: float) -> None:
+    if estimated > 0 and math.isfinite(measured):
+        with _recent_lock:
+            _recent.append(measured / estimated)
 
 
 def n_parameters(model_opts: dict) -> int:
@@ -59,10 +77,16 @@ def cost(ds: data.Dataset, model_opts: dict, train_opts: dict, folds: int = 1) -
     """(estimated seconds, what the estimate is made of) of training once, or of `folds`-fold cross-validation."""
     params = n_parameters(model_opts)
     n = len(ds.X_train) if folds == 1 else (len(ds.X_train) + len(ds.X_val)) * (folds - 1) // folds
-    seconds = folds * estimate_seconds(params, n, train_opts["epochs"], train_opts["batch_size"])
+    factor = slowdown()
+    seconds = folds * estimate_seconds(params, n, train_opts["epochs"], train_opts["batch_size"]) * factor
     what = _("{params} parameters × {samples} training samples × {epochs} epochs").format(
         params=f"{params:,}", samples=f"{n:,}", epochs=f"{train_opts['epochs']:,}")
-    return seconds, what if folds == 1 else _("{folds} folds × {what}").format(folds=folds, what=what)
+    if folds > 1:
+        what = _("{folds} folds × {what}").format(folds=folds, what=what)
+    if factor > 1.5:
+        what = _("{what}, × {factor} because the server's last runs took that much longer than on a quiet server").format(
+            what=what, factor=f"{factor:.0f}")
+    return seconds, what
 
 
 def show_cost(seconds: float, what: str, where=st) -> bool:
@@ -117,6 +141,8 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
         with work_queue.heavy_slot(_("training")):
             hist = fit(model, ds, on_epoch=on_epoch, seed=seed, device="auto", record_trajectory=keep_path,
                        **train_opts)
+        record_speed(estimate_seconds(n_parameters(model_opts), len(ds.X_train), train_opts["epochs"],
+                                      train_opts["batch_size"]), hist.seconds)
     finally:
         for slot in (bar, loss_slot, acc_slot, boundary_slot or bar):
             slot.empty()
