@@ -10,7 +10,8 @@ from ui import playground_run as run
 from ui.formulas import LOSS, LOSS_NAMES, LOSS_NOTE, OPTIMIZER, OPTIMIZER_NAMES, PENALTY
 from ui.i18n import _
 
-st.set_page_config(page_title="Training playground", page_icon="🎛️", layout="wide")
+i18n.use(i18n.chosen())  # the browser tab's title in the reader's language too
+st.set_page_config(page_title=_("Training playground"), page_icon="🎛️", layout="wide")
 i18n.setup()
 state = url_state.bind(pg.SETTINGS)
 st.title(_("Training playground"))
