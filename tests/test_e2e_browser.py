@@ -52,8 +52,10 @@ def test_train_download_and_run_the_onnx_file(server, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(server + "/Playground", wait_until="networkidle")
-        page.get_by_role("button", name="Train").click()
-        page.get_by_text("Validation metrics").wait_for(timeout=120_000)
+        train = page.get_by_role("button", name="Train", exact=True)
+        train.wait_for(timeout=240_000)  # the first run of the page imports torch: slow on a busy machine
+        train.click()
+        page.get_by_text("Validation metrics").wait_for(timeout=300_000)
         took = float(re.search(r"in ([\d.]+) s", page.get_by_text(re.compile("Trained \\d+ epochs")).inner_text()).group(1))
         page.get_by_role("button", name="Export to ONNX").click()
         with page.expect_download(timeout=60_000) as dl:
@@ -62,7 +64,8 @@ def test_train_download_and_run_the_onnx_file(server, tmp_path):
         dl.value.save_as(path)
         # the same session, through the sidebar: the loss surface page studies the model just trained
         page.get_by_role("link", name="Loss surface").click()
-        page.get_by_role("tab", name="Real networks, around trained weights").click()
+        page.get_by_text("Real networks, around trained weights").wait_for(timeout=120_000)
+        page.get_by_text("Real networks, around trained weights").click()  # the view is a radio (was: tabs)
         page.get_by_text("The model trained on the Playground").click()
         page.get_by_text("Playground's last model: MLP 2-16-16-2").wait_for(timeout=120_000)
         page.get_by_role("combobox", name="Directions").click()

@@ -1,8 +1,8 @@
 """LaTeX of the losses and optimizers, for the learner, beside the controls; keyed by the tables
-of core.losses and core.optimizers, whose labels name them."""
+of core.losses and core.optimizers. Their names, marked for translation, repeat the tables' English
+labels (a test holds them equal); show them with _()."""
 
-from core.losses import LOSSES
-from core.optimizers import OPTIMIZERS
+from ui.i18n import N_
 
 LOSS = {
     "cross_entropy": r"L = -\frac{1}{N}\sum_{n=1}^{N} \log \frac{e^{z_{n,y_n}}}{\sum_{k} e^{z_{n,k}}}",
@@ -27,10 +27,18 @@ PENALTY = {
     "l2": r"L_{\text{total}} = L + \lambda_2 \sum_i w_i^2",
 }
 
-OPTIMIZER_NAMES = {name: o.label for name, o in OPTIMIZERS.items()}
-LOSS_NAMES = {name: loss.label for name, loss in LOSSES.items()}
+OPTIMIZER_NAMES = {
+    "sgd": N_("SGD"),
+    "momentum": N_("SGD with momentum"),
+    "nesterov": N_("Nesterov momentum"),
+    "adagrad": N_("Adagrad"),
+    "rmsprop": N_("RMSprop"),
+    "adam": N_("Adam"),
+    "adamw": N_("AdamW"),
+}
+LOSS_NAMES = {"cross_entropy": N_("Softmax cross-entropy"), "mse": N_("Mean squared error")}
 
 LOSS_NOTE = {
-    "cross_entropy": "softmax of the logits z, then the negative log-probability of the true class",
-    "mse": "for classes, the softmax probabilities against one-hot targets",
+    "cross_entropy": N_("softmax of the logits z, then the negative log-probability of the true class"),
+    "mse": N_("for classes, the softmax probabilities against one-hot targets"),
 }
