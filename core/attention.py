@@ -7,8 +7,6 @@ average the heads, add the identity for the residual path, renormalise rows, mul
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -46,10 +46,13 @@ def export_proto(module: nn.Module, example: tuple, inputs: list, outputs: list,
                  opset: int = OPSET) -> onnx.ModelProto:
     """The one call to torch.onnx.export: TorchScript exporter, weights inside the file."""
     buf = io.BytesIO()
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module, example, buf, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
-                          opset_version=opset, dynamo=False, external_data=False)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, example, buf, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                              opset_version=opset, dynamo=False, external_data=False)
+    except Exception as e:  # noqa: BLE001 -- the exporter raises many untyped errors
+        raise ModelError(f"The ONNX exporter could not export this model: {str(e).splitlines()[0][:200]}") from None
     return onnx.load_from_string(buf.getvalue())
 
 

@@ -62,13 +62,13 @@ def test_opset_below_17_refused(tmp_path):
 
 
 def test_failed_export_leaves_nothing(tmp_path):
-    class Broken(torch.nn.Module):
-        config = models.MLPConfig(2, (2,), 2)
+    broken = models.build("mlp", widths=(2,))
 
-        def forward(self, x):
-            raise RuntimeError("boom")
-    with pytest.raises(RuntimeError):
-        export.to_onnx(Broken(), tmp_path / "b.onnx", example=torch.zeros(2, 2))
+    def boom(x):
+        raise RuntimeError("boom")
+    broken.forward = boom  # the exporter fails half way: the project's error, and no file
+    with pytest.raises(ModelError, match="could not export"):
+        export.to_onnx(broken, tmp_path / "b.onnx", example=torch.zeros(2, 2))
     assert list(tmp_path.iterdir()) == []
 
 

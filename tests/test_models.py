@@ -63,7 +63,7 @@ def test_sinusoidal_encoding_closed_form():
 @pytest.mark.parametrize("call, words", [
     (lambda: models.build("resnet"), "Unknown model"),
     (lambda: models.build("mlp", widths=[8] * 9), "At most 8 hidden layers"),
-    (lambda: models.build("mlp", widths=(1000,)), "1 to 512 units"),
+    (lambda: models.build("mlp", widths=(1000,)), "from 1 to 512"),
     (lambda: models.build("mlp", activation="swish"), "Unknown activation"),
     (lambda: models.build("mlp", colour=1), "Bad option"),
     (lambda: models.build("transformer", n_heads=3, d_model=32), "divide"),

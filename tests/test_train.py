@@ -100,7 +100,7 @@ def test_transformer_trains_on_a_sequence_task():
 @pytest.mark.parametrize("cfg, words", [
     ({"lr": -0.1}, "learning rate"), ({"lr": float("nan")}, "learning rate"), ({"epochs": 0}, "Epochs"),
     ({"batch_size": 0}, "batch size"), ({"optimizer": "lion"}, "Unknown optimizer"), ({"loss": "hinge"}, "Unknown loss"),
-    ({"l2": -1.0}, "l2"), ({"patience": -2}, "Patience"), ({"device": "tpu"}, "Device"), ({"bogus": 1}, "Unknown training option"),
+    ({"l2": -1.0}, "l2"), ({"patience": -2}, "Patience"), ({"device": "tpu"}, "device"), ({"bogus": 1}, "Unknown training option"),
 ])
 def test_bad_hyperparameters(cfg, words):
     with pytest.raises(ConfigError, match=words):

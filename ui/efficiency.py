@@ -24,8 +24,6 @@ SOURCE_GRID = "source"  # the published run's own grid intensity
 LABELS = (50, 100, 200, 500, 0)  # 0: every training sample keeps its label
 
 SETTINGS = url_state.Schema("efficiency", (
-    # the language is i18n's ("lang" in session state); listed so the link keeps it and it is not "unknown"
-    url_state.Choice("lang", "en", key="lang", choices=("en", "zh")),
     url_state.Choice("preset", "GPT-3 175B", key="ef_preset", choices=tuple(carbon.PRESETS)),
     url_state.Choice("acc", "NVIDIA V100 SXM2", key="ef_acc", choices=tuple(carbon.ACCELERATORS)),
     url_state.Float("hours", 3_552_000.0, key="ef_hours", low=0.0, high=1e12),

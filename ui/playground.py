@@ -11,7 +11,7 @@ import streamlit as st
 from core import data, losses, models, user_data
 from core.errors import CoreError
 from core.train import OPTIMIZERS
-from ui import cache, charts, i18n, url_state
+from ui import cache, charts, url_state
 from ui.formulas import LOSS_NAMES, OPTIMIZER_NAMES
 from ui.i18n import N_, _
 
@@ -59,9 +59,6 @@ SETTINGS = url_state.Schema("playground", (
     url_state.Float("l2", 0.0, key="pg_l2", low=0.0, high=1.0),
     url_state.Int("patience", 0, key="pg_patience", low=0, high=500),
     url_state.Int("k", 5, key="pg_k", low=2, high=10),
-    # i18n.setup keeps the language in the URL and in session state "lang"; naming it here keeps bind from
-    # dropping it from the URL and from counting it as a setting this page does not know
-    url_state.Choice("lang", i18n.DEFAULT, key="lang", choices=tuple(i18n.LANGUAGES)),
 ))
 
 

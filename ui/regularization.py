@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import streamlit as st
 
 from core import regularization as reg
-from ui import cache, i18n, url_state
+from ui import cache, url_state
 from ui.i18n import N_, _
 
 DATASETS = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "digits": N_("Digits (8x8)")}
@@ -59,7 +59,6 @@ SCHEMA = url_state.Schema("regularization", (
     url_state.Float("from", 1e-5, key="rg_lo", low=1e-6, high=500.0),
     url_state.Float("to", 0.1, key="rg_hi", low=1e-6, high=500.0),
     url_state.Int("points", 6, key="rg_pts", low=2, high=reg.MAX_SWEEP_POINTS),
-    url_state.Choice("lang", i18n.DEFAULT, key="lang", choices=tuple(i18n.LANGUAGES)),  # kept by i18n.setup
 ))
 
 
