@@ -1,8 +1,8 @@
-"""Backprop page drawings: the network graph (Graphviz DOT), the stage formulas (LaTeX) and the charts.
+"""Backprop page drawings: the stage formulas (LaTeX) and the charts (the graph is in backprop_graph).
 
 Pure builders from NumPy values and a ``core.backprop.Step`` to text or an ``alt.Chart``. Sized for a
-1280 px window: Streamlit draws the graph's text at 9.6 SVG units, so the graph stays under 8.5 inches
-(shown unscaled, at 12.8 px, in the 820 px column); each formula row stays under ``BUDGET`` em.
+1280 px window: each formula row stays under ``BUDGET`` em of the 820 px column. Chart titles, axes and
+legends are in the reader's language; formulas stay LaTeX.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from core.backprop import derivative
-from ui.charts.palette import ACCENT, CLASS_COLORS, LIGHT, MUTED, TRAIN
+from ui.charts.backprop_graph import FONT, MAX_EDGE_LABELS, graph_dot  # noqa: F401 - the page's one import
+from ui.charts.palette import ACCENT, CLASS_COLORS, TRAIN
+from ui.i18n import _
 
 BUDGET = 36.0  # em per formula row: KaTeX's display font is 19.4 px, the column 820 px (42 em) at 1280 px
-GRAPH_SIZE = "8.5,60"  # inches: 612 pt = 816 px at most, so Streamlit never shrinks the graph's 12.8 px text
-FONT = 10  # pt; Streamlit's CSS draws graph text at 9.6 units whatever the spec says: lay it out for that
 MAX_TERM = 28.0  # em: the widest matrix, leaving room for the widest left-hand side, dL/dW^(1) =
 ROW = r" \\[6pt] "  # between the rows of one aligned formula (bmatrix rows use plain \\)
 
@@ -162,66 +162,15 @@ def stage_formulas(params, r, stage, activation: str, output_activation: str | N
     return blocks
 
 
-# --- the graph
-MAX_EDGE_LABELS = 9  # more crowd the drawing and make the browser re-route curved edges for seconds: then hover
-
-
-def graph_dot(sizes, params, r, stage) -> str:
-    """Units with their values (z, a, and delta once computed); the focused layer's edges carry w (and the
-    gradient g = dL/dw once computed), the update stage's the new weights; the current stage glows."""
-    (kind, layer), n = stage, len(params)
-    done = set(range(layer, n)) if kind == "backward" else set(range(n)) if kind == "update" else set()
-    focus = set(range(n)) if kind == "update" else {layer} if kind in ("forward", "backward") else set()
-    labelled = 0 < sum(params[l][0].size for l in focus) <= MAX_EDGE_LABELS  # labels need curved edges to stay clear
-    lines = ["digraph bp {", f'graph [rankdir=LR, ordering=out, nodesep=0.12, ranksep=0.3, size="{GRAPH_SIZE}"'
-             + ("];" if labelled else ", splines=line];"),
-             f'node [shape=circle, fontname="Helvetica", fontsize={FONT}, width=0.9, fixedsize=true, style=filled, penwidth=0];',
-             f'edge [fontname="Helvetica", fontsize={FONT}, arrowsize=0.5];']
-    for l, units in enumerate(sizes):
-        lit = kind in ("forward", "backward") and l == layer + 1 or kind == "loss" and l == n
-        for j in range(units):
-            a = _short(r.activations[l][j])
-            label = f"x{j + 1} = {a}" if l == 0 else f"z={_short(r.zs[l - 1][j])}\\na={a}"
-            if l > 0 and l - 1 in done:
-                label += f"\\nδ={_short(r.deltas[l - 1][j])}"
-            fill = ACCENT if lit else LIGHT[0] if l == 0 else LIGHT[1]
-            lines.append(f'n{l}_{j} [label="{label}", fillcolor="{fill}", fontcolor="{"white" if lit else "black"}"];')
-        if units > 1:  # keep unit 1 on top, as in the tables
-            lines.append("{rank=same; " + " -> ".join(f"n{l}_{j}" for j in range(units)) + " [style=invis];}")
-    top = max(float(np.max(np.abs(W))) for W, _ in params) or 1.0
-    for l, (W, _) in enumerate(params):
-        color = ACCENT if l in focus else MUTED
-        for j, i in np.ndindex(W.shape):
-            text = f"w={_short(W[j, i])}" + (f"\\ng={_short(r.grads[l][0][j, i])}" if l in done else "")
-            if kind == "update":
-                text = f"w←{_short(r.params[l][0][j, i])}"
-            attrs = (f'color="{color}", fontcolor="{color}", penwidth={0.6 + 2.4 * abs(W[j, i]) / top:.2f}, '
-                     f'tooltip="W{l + 1}[{j + 1},{i + 1}]: {text.replace(chr(92) + "n", ", ")}"')
-            if l in focus and labelled:
-                attrs += f', label="{text}"'
-            lines.append(f"n{l}_{i} -> n{l + 1}_{j} [{attrs}];")
-    if kind in ("loss", "backward", "update"):
-        lines.append(f'loss [shape=box, width=1.0, height=0.4, label="L={_short(r.loss)}", '
-                     f'fillcolor="{ACCENT if kind == "loss" else LIGHT[2]}", '
-                     f'fontcolor="{"white" if kind == "loss" else "black"}"];')
-        lines += [f"n{n}_{j} -> loss [style=dashed, color=\"{MUTED}\"];" for j in range(sizes[-1])]
-    return "\n".join(lines + ["}"])
-
-
-def _short(v) -> str:
-    """At most 8 characters, so a label fits its unit's circle."""
-    s = f"{float(v) + 0.0:.4g}"
-    return s if len(s) <= 8 else f"{float(v):.2g}"
-
-
 # --- charts
 def loss_chart(losses, diverged_at: int | None = None) -> alt.Chart:
     """The loss before each step; a dashed rule at the step where a diverged run stopped."""
     df = pd.DataFrame({"step": np.arange(1, len(losses) + 1), "loss": losses})
-    line = alt.Chart(df, title="Loss before each step").mark_line(color=TRAIN).encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title="loss"), tooltip=["step", "loss"])
+    step, loss = alt.Tooltip("step:Q", title=_("step")), alt.Tooltip("loss:Q", title=_("loss"))
+    line = alt.Chart(df, title=_("Loss before each step")).mark_line(color=TRAIN).encode(
+        x=alt.X("step:Q", title=_("step")), y=alt.Y("loss:Q", title=_("loss")), tooltip=[step, loss])
     rule = alt.Chart(pd.DataFrame({"step": [diverged_at] * (diverged_at is not None)})).mark_rule(
-        color=ACCENT, strokeDash=[4, 3]).encode(x="step:Q", tooltip=[alt.Tooltip("step:Q", title="diverged at step")])
+        color=ACCENT, strokeDash=[4, 3]).encode(x="step:Q", tooltip=[alt.Tooltip("step:Q", title=_("diverged at step"))])
     return alt.layer(line, rule).interactive()
 
 
@@ -229,21 +178,24 @@ def params_chart(history: np.ndarray, names: list[str]) -> alt.Chart:
     """Every parameter after each step, one colour each (by layer where there are more than ten)."""
     df = pd.DataFrame(history, columns=names).assign(step=np.arange(1, len(history) + 1)).melt(
         "step", var_name="parameter", value_name="value")
-    df["layer"] = "layer " + df["parameter"].str.extract(r"^[Wb](\d+)", expand=False)
+    df["layer"] = [_("layer {n}").format(n=n) for n in df["parameter"].str.extract(r"^[Wb](\d+)", expand=False)]
     by = "parameter" if len(names) <= len(CLASS_COLORS) else "layer"
     domain = list(dict.fromkeys(df[by]))
-    return alt.Chart(df, title="Every parameter after each step").mark_line().encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y("value:Q", title="parameter value"), detail="parameter:N",
+    return alt.Chart(df, title=_("Every parameter after each step")).mark_line().encode(
+        x=alt.X("step:Q", title=_("step")), y=alt.Y("value:Q", title=_("parameter value")), detail="parameter:N",
         color=alt.Color(f"{by}:N", scale=alt.Scale(domain=domain, range=CLASS_COLORS[: len(domain)]), title=None),
-        tooltip=["step", "parameter", "value"]).interactive()
+        tooltip=[alt.Tooltip("step:Q", title=_("step")), alt.Tooltip("parameter:N", title=_("parameter")),
+                 alt.Tooltip("value:Q", title=_("value"))]).interactive()
 
 
 def vanishing_chart(norms: dict[str, list[float]]) -> alt.Chart:
     """||dL/dW|| per layer for each activation, log scale."""
-    df, names = pd.DataFrame([{"activation": a, "layer": l + 1, "gradient norm": v} for a, vs in norms.items()
+    df, names = pd.DataFrame([{"activation": a, "layer": l + 1, "norm": v} for a, vs in norms.items()
                               for l, v in enumerate(vs)]), list(norms)
-    return alt.Chart(df, title="‖∂L/∂W‖ per layer (layer 1 is nearest the input), one sample, 4 units per layer").mark_line(
-        point=True).encode(x=alt.X("layer:O", title="layer"),
-                           y=alt.Y("gradient norm:Q", scale=alt.Scale(type="log"), title="gradient norm (log scale)"),
-                           color=alt.Color("activation:N", scale=alt.Scale(domain=names, range=CLASS_COLORS[: len(names)])),
-                           tooltip=["activation", "layer", "gradient norm"])
+    return alt.Chart(df, title=_("‖∂L/∂W‖ per layer (layer 1 is nearest the input), one sample, 4 units per layer")).mark_line(
+        point=True).encode(x=alt.X("layer:O", title=_("layer")),
+                           y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title=_("gradient norm (log scale)")),
+                           color=alt.Color("activation:N", title=_("activation function"),
+                                           scale=alt.Scale(domain=names, range=CLASS_COLORS[: len(names)])),
+                           tooltip=[alt.Tooltip("activation:N", title=_("activation function")),
+                                    alt.Tooltip("layer:O", title=_("layer")), alt.Tooltip("norm:Q", title=_("gradient norm"))])
