@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core import backprop as bp
-from ui import url_state
+from ui import url_fields, url_state
 from ui.i18n import N_, _
 
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh")
@@ -26,7 +26,7 @@ class Sizes(url_state.Field):
 
     def read(self, raw):
         parts = raw.replace(" ", "").split("-")
-        xs = [url_state._number(p) for p in parts] if 2 <= len(parts) <= 4 else None
+        xs = [url_fields.number(p) for p in parts] if 2 <= len(parts) <= 4 else None
         if not xs or any(v is None or not math.isfinite(v) for v in xs):
             return self.default, _("`{name}`: not 2 to 4 layer sizes such as 2-3-1; using {value}.").format(
                 name=self.name, value=self.default)
@@ -42,7 +42,7 @@ class Numbers(url_state.Field):
     """1 to 4 comma-separated finite numbers within +-LIMIT, held as the text `2, 0.5`."""
 
     def read(self, raw):
-        xs = [url_state._number(p) for p in raw.split(",")] if raw.strip() else []
+        xs = [url_fields.number(p) for p in raw.split(",")] if raw.strip() else []
         if not 1 <= len(xs) <= 4 or any(v is None or not math.isfinite(v) for v in xs):
             return self.default, _("`{name}`: not 1 to 4 numbers separated by commas; using {value}.").format(
                 name=self.name, value=self.default)

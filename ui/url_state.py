@@ -16,155 +16,18 @@ Adopting it on a page (the schema holds the defaults, so bound widgets take no `
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from ui.i18n import _, current
+from ui.url_fields import Bool, Choice, Field, Float, Int, IntList, Text  # noqa: F401  (the schema API)
 
 SHARED = ("lang",)  # parameters every page reads (ui.i18n): kept in links, never "unknown"
 MAX_RAW = 2000          # longer query values are refused before any parsing
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
-
-
-def _number(raw: str) -> float | None:
-    """The float a query value spells, or None; ints too long for a float's precision are refused."""
-    if len(raw) > 40:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
-
-
-def _fmt(v: float) -> str:
-    return format(v, ".6g")  # digits, sign, point and exponent only: safe to show
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str             # the URL's parameter name and the state's key
-    default: Any          # the value when the link does not say (or says something invalid)
-    key: str | None = None  # the widget's session-state key; None: `name`
-
-    widget_key = property(lambda self: self.key or self.name)
-
-    def read(self, raw: str) -> tuple[Any, str | None]:
-        """(value, notice) for one raw query value; notice None when the value was taken as it is."""
-        raise NotImplementedError
-
-    def write(self, value: Any) -> str:
-        return str(value)
-
-
-@dataclass(frozen=True)
-class Int(Field):
-    low: int = 0          # inclusive bounds: values outside are clamped
-    high: int = 100
-
-    def read(self, raw):
-        x = _number(raw)
-        if x is None or not math.isfinite(x):
-            return self.default, _("`{name}`: not a number; using {value}.").format(name=self.name, value=self.default)
-        v = min(max(round(x), self.low), self.high)
-        if v != x:
-            return v, _("`{name}`: {got} is outside {low} to {high} or not whole; using {value}.").format(
-                name=self.name, got=_fmt(x), low=self.low, high=self.high, value=v)
-        return v, None
-
-
-@dataclass(frozen=True)
-class Float(Field):
-    low: float = 0.0
-    high: float = 1.0
-
-    def read(self, raw):
-        x = _number(raw)
-        if x is None or not math.isfinite(x):
-            return self.default, _("`{name}`: not a finite number; using {value}.").format(name=self.name, value=_fmt(self.default))
-        v = min(max(x, self.low), self.high)
-        if v != x:
-            return v, _("`{name}`: {got} is outside {low} to {high}; using {value}.").format(
-                name=self.name, got=_fmt(x), low=_fmt(self.low), high=_fmt(self.high), value=_fmt(v))
-        return v, None
-
-    def write(self, value):
-        return repr(float(value))  # shortest text that reads back to the same float
-
-
-@dataclass(frozen=True)
-class Bool(Field):
-    def read(self, raw):
-        word = raw.strip().lower()
-        if word in ("1", "true", "yes", "on"):
-            return True, None
-        if word in ("0", "false", "no", "off"):
-            return False, None
-        return self.default, _("`{name}`: not true or false; using {value}.").format(name=self.name, value=str(self.default).lower())
-
-    def write(self, value):
-        return "true" if value else "false"
-
-
-@dataclass(frozen=True)
-class Choice(Field):
-    choices: tuple = ()   # the closed set: the state only ever holds one of these very objects
-
-    def read(self, raw):
-        for c in self.choices:
-            if self.write(c) == raw:
-                return c, None
-        x = _number(raw)  # numeric choices also match by value ("0.010" is 0.01)
-        for c in self.choices:
-            if x is not None and isinstance(c, (int, float)) and not isinstance(c, bool) and c == x:
-                return c, None
-        return self.default, _("`{name}`: not one of the choices; using {value}.").format(name=self.name, value=self.write(self.default))
-
-    def write(self, value):
-        return repr(value) if isinstance(value, float) else str(value)
-
-
-@dataclass(frozen=True)
-class IntList(Field):
-    """Comma-separated whole numbers, e.g. hidden-layer widths `32,32`; held as a tuple."""
-    low: int = 1
-    high: int = 512
-    min_len: int = 0
-    max_len: int = 8
-
-    def read(self, raw):
-        parts = [p for p in raw.split(",") if p.strip()] if raw.strip() else []
-        xs = [_number(p) for p in parts]
-        if any(x is None or not math.isfinite(x) for x in xs) or not self.min_len <= len(xs) <= self.max_len:
-            return self.default, _("`{name}`: not {low} to {high} whole numbers; using {value}.").format(
-                name=self.name, low=self.min_len, high=self.max_len, value=self.write(self.default))
-        v = tuple(min(max(round(x), self.low), self.high) for x in xs)
-        if list(v) != xs:
-            return v, _("`{name}`: numbers kept within {low} to {high}; using {value}.").format(
-                name=self.name, low=self.low, high=self.high, value=self.write(v))
-        return v, None
-
-    def write(self, value):
-        return ",".join(str(int(x)) for x in value)
-
-
-@dataclass(frozen=True)
-class Text(Field):
-    """Free text for a text box (a sentence); control characters removed, length capped.
-
-    The page shows it only inside a widget or `st.text`/`st.code`, never as markdown."""
-    max_len: int = 200
-
-    def read(self, raw):
-        clean = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C")[: self.max_len]
-        if clean != raw:
-            return clean, _("`{name}`: control characters removed or text cut to {n} characters.").format(
-                name=self.name, n=self.max_len)
-        return clean, None
 
 
 @dataclass(frozen=True)
