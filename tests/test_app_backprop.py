@@ -1,10 +1,5 @@
 import ast
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -189,26 +184,6 @@ MEASURE = """() => {
     t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
   return {over: Math.max(...over), px: Math.min(...px), n: over.length};
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def _settle(page):

@@ -5,11 +5,6 @@ its ONNX file, and load it in a plain onnxruntime.InferenceSession with the same
 
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import onnxruntime as ort
@@ -23,26 +18,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_train_download_and_run_the_onnx_file(server, tmp_path):
@@ -70,6 +45,9 @@ def test_train_download_and_run_the_onnx_file(server, tmp_path):
         page.get_by_text("Playground's last model: MLP 2-16-16-2").wait_for(timeout=120_000)
         page.get_by_role("combobox", name="Directions").click()
         page.get_by_role("option", name="PCA of the training trajectory").click()
+        compute = page.get_by_role("button", name="Compute the surface")  # nothing is computed before a press
+        compute.wait_for(timeout=120_000)
+        compute.click()
         page.get_by_text("of the trajectory's variance").first.wait_for(timeout=120_000)
         page.get_by_text("Map span").first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
@@ -87,8 +65,10 @@ def test_every_page_opens_without_an_exception(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
-        for path, text in [("/", "Status"), ("/Model_zoo", "moons_mlp"), ("/Backprop", "Many steps"),
-                           ("/Loss_surface", "Loss against step")]:
+        for path, text in [("/", "Status"), ("/Model_zoo", "Model zoo"), ("/Backprop", "Many steps"),
+                           ("/Loss_surface", "Gradient descent walks downhill"), ("/Efficiency", "Efficiency"),
+                           ("/Lessons", "Lessons from the articles"), ("/Glossary", "Glossary"),
+                           ("/Playground?lang=zh", "训练实验场")]:
             page.goto(server + path, wait_until="networkidle")
             page.get_by_text(text).first.wait_for(timeout=90_000)
             assert page.locator("[data-testid='stException']").count() == 0, path

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.test_e2e_browser import ARGS, CHROMIUM, server  # noqa: F401  (the shared server fixture)
+from test_e2e_browser import ARGS, CHROMIUM
 
 HOSTILE = ["", "²", "①１２３", "🔥中文", "<script>alert(1)</script> **md** [x](javascript:alert(1))",
            "9" * 4301, "x" * 10_000]
@@ -24,7 +24,7 @@ def _settle(page):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_hostile_text_in_every_box_shows_no_exception(server, lang):  # noqa: F811
+def test_hostile_text_in_every_box_shows_no_exception(server, lang):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
