@@ -210,11 +210,12 @@ def neuron_formula(pic: Picture, layer: int, unit: int, input_names, point: np.n
 
     layer counts connections from 1 (the first hidden layer); the last layer is the output's logits."""
     W, b = pic.weights[layer - 1][unit], float(pic.biases[layer - 1][unit])
-    f = pic.activation if layer < len(pic.weights) else pic.output
-    terms = "".join(f" {'-' if w < 0 else '+'} {abs(w):.2f}\\,{name}" for w, name in zip(W, input_names))
+    name = pic.activation if layer < len(pic.weights) else pic.output
+    terms = "".join(f" {'-' if w < 0 else '+'} {abs(w):.2f}\\,{label}" for w, label in zip(W, input_names))
+    f = f"\\operatorname{{{name}}}" if name else ""
     sym = f"{f}({terms.lstrip(' +')} {'-' if b < 0 else '+'} {abs(b):.2f})"
     vals = "".join(f" {'-' if w < 0 else '+'} {abs(w):.2f}\\cdot({v:.2f})" for w, v in zip(W, point))
     z = float(np.dot(W, point) + b)
     value = {"relu": max(z, 0.0), "tanh": float(np.tanh(z)), "sigmoid": float(1 / (1 + np.exp(-z))),
-             "gelu": float(nn.functional.gelu(torch.tensor(z)))}.get(f, z)
+             "gelu": float(nn.functional.gelu(torch.tensor(z)))}.get(name, z)
     return sym, f"{f}({vals.lstrip(' +')} {'-' if b < 0 else '+'} {abs(b):.2f}) = {value:.3f}", value

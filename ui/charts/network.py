@@ -44,7 +44,7 @@ def frames(pic, input_names, backward: bool = False) -> tuple[pd.DataFrame, pd.D
             x, y = pos[l][u]
             bias = float(pic.biases[l - 1][u]) if l else float("nan")
             grad = float(pic.bias_grads[l - 1][u]) if l else float("nan")
-            shown = 2 * grid - 1 if l == len(sizes) - 1 and sizes[-1] == 1 else grid  # P in [0,1] -> [-1,1]
+            shown = 1 - 2 * grid if l == len(sizes) - 1 and sizes[-1] == 1 else grid  # P(1) -> class 0 blue, 1 red
             for j in range(R):
                 for i in range(R):
                     cells.append((names[l][u], x - 0.5 + i / R, x - 0.5 + (i + 1) / R, y - 0.5 + j / R,
@@ -129,7 +129,7 @@ def plane(X: np.ndarray, y: np.ndarray, class_names, xs=None, ys=None, proba=Non
 def loss_curves(df: pd.DataFrame, title: str, y_title: str) -> alt.Chart:
     """Loss per epoch of the run under way, train and validation, full width."""
     return (alt.Chart(df, title=title).mark_line(point=len(df) < 60)
-            .encode(alt.X("epoch:Q", title=_("epoch")), alt.Y("loss:Q", title=y_title, scale=alt.Scale(zero=False)),
+            .encode(alt.X("epoch:Q", title=_("epoch"), axis=alt.Axis(format="d", tickMinStep=1)), alt.Y("loss:Q", title=y_title, scale=alt.Scale(zero=False)),
                     alt.Color("split:N", title=None, scale=alt.Scale(range=[TRAIN, ACCENT])),
                     tooltip=["epoch:Q", "split:N", alt.Tooltip("loss:Q", format=".4f")])
             .properties(height=220, width="container"))
