@@ -205,6 +205,15 @@ def connect(address: str | None = None, workers: int | None = None, use_ray: boo
 
 
 _remote = None
+_connected_to: str | None = None  # the address Ray was started with here ("" for the local one)
+
+
+def alive() -> bool:
+    """Whether the Ray this process connected to is still initialized here."""
+    if _connected_to is None:
+        return False
+    import ray
+    return ray.is_initialized()
 
 
 def disconnect() -> None:
@@ -212,9 +221,11 @@ def disconnect() -> None:
     global _connected_to, _remote
     if _connected_to is not None:
         import ray
-        ray.shutdown()
+        try:
+            ray.shutdown()
+        except Exception:  # noqa: BLE001, S110  (a Ray that died cannot shut down cleanly; it is gone either way)
+            pass
     _connected_to, _remote = None, None
-_connected_to: str | None = None  # the address Ray was started with here ("" for the local one)
 
 
 def run_all(runs: list[dict], engine: Engine, on_result=None) -> list[RunResult]:
@@ -229,16 +240,24 @@ def run_all(runs: list[dict], engine: Engine, on_result=None) -> list[RunResult]
         return results
     import ray
 
-    if _remote is None:
-        _remote = ray.remote(num_cpus=1)(train_one)
-    pending = {_remote.remote(s): i for i, s in enumerate(runs)}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            i = pending.pop(ref)
-            results[i] = ray.get(ref)
-            if on_result:
-                on_result(i, results[i])
+    try:
+        if _remote is None:
+            _remote = ray.remote(num_cpus=1)(train_one)
+        pending = {_remote.remote(s): i for i, s in enumerate(runs)}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                i = pending.pop(ref)
+                results[i] = ray.get(ref)
+                if on_result:
+                    on_result(i, results[i])
+    except Exception:  # noqa: BLE001  (Ray went away mid-experiment: finish the rest here, the same runs)
+        disconnect()
+        for i, s in enumerate(runs):
+            if results[i] is None:
+                results[i] = train_one(s)
+                if on_result:
+                    on_result(i, results[i])
     return results
 
 

@@ -136,7 +136,7 @@ def build(results, link: str, specs: dict | None = None) -> bytes:
             z.writestr("lab_report/figures/best_boundary.svg", boundary_svg(top))
             model = models.from_config(top.model_config)
             import torch
-            model.load_state_dict({k: torch.as_tensor(v) for k, v in top.weights.items()})
+            model.load_state_dict({k: torch.as_tensor(np.array(v)) for k, v in top.weights.items()})
             ds = experiments.dataset_of(top.settings)
             z.writestr("lab_report/best_run_bundle.zip", bundle.make_bundle(
                 model.eval(), ds, experiments.train_options(top.settings), {"val_acc": top.val_acc,

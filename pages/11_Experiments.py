@@ -37,7 +37,8 @@ if st.button(_("Run the experiment"), type="primary", key="ex_run"):
         engine = xv.engine(state["ray"])
     if engine.kind == "in-process":
         st.warning(_("The runs train one after another in this process, not on Ray."))
-        st.caption(engine.note)
+        if state["ray"]:
+            st.caption(engine.note)  # why Ray could not start (the core's words)
     else:
         st.caption(_("Ray: {kind}, {w} runs at once.").format(kind=engine.kind, w=engine.workers))
     results = [None] * len(runs)

@@ -15,6 +15,7 @@ from ui import i18n, url_state
 from ui.charts.palette import ACCENT, MUTED, TRAIN
 from ui.i18n import N_, _
 
+DATASETS = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "xor": N_("XOR")}
 SETTINGS = {"lr": N_("Learning rate"), "optimizer": N_("Optimizer"), "width": N_("Neurons per layer"),
             "depth": N_("Hidden layers"), "batch_size": N_("Batch size"), "l2": N_("L2 strength λ₂"),
             "seed": N_("Seed")}
@@ -40,7 +41,7 @@ def controls(state: dict) -> tuple[dict, dict, str, int]:
     (base settings, space {setting: values}, mode, runs for random search)."""
     sb = st.sidebar
     sb.header(_("Every run"))
-    sb.selectbox(_("Dataset"), ("moons", "circles", "spirals", "xor"), key="ex_data")
+    sb.selectbox(_("Dataset"), tuple(DATASETS), format_func=lambda d: _(DATASETS[d]), key="ex_data")
     sb.slider(_("Samples"), 40, 2000, step=20, key="ex_n")
     sb.slider(_("Noise"), 0.0, 1.0, step=0.05, key="ex_noise")
     sb.number_input(_("Epochs per run"), 1, 200, key="ex_epochs")
@@ -70,7 +71,11 @@ def engine(use_ray: bool) -> ex.Engine:
     if os.environ.get("NN_EXPLORER_RAY_ADDRESS_SETTING") == "1":  # a public server must not dial any address
         address = st.sidebar.text_input(_("Ray cluster address (empty: this machine)"), address, key="ex_address")
     try:
-        return _engine(address.strip(), use_ray)
+        engine = _engine(address.strip(), use_ray)
+        if engine.kind != "in-process" and not ex.alive():
+            _engine.clear()  # the Ray this server started has gone away (stopped from outside): start another
+            engine = _engine(address.strip(), use_ray)
+        return engine
     except ConfigError as e:
         st.error(str(e))
         st.caption(_("Using this machine instead."))
