@@ -34,6 +34,7 @@ except CoreError as e:
     st.stop()
 train_opts = pg.training_controls(ds, state)
 url_state.share_link(pg.SETTINGS, state)
+pg.related_pages(data_desc, model_opts, train_opts)
 
 left, right = st.columns([2, 3])  # the right one holds the widest formula (Adam)
 dataset, loss, optimizer = data_desc["name"], train_opts["loss"], train_opts["optimizer"]

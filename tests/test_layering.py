@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE_LINES = 150  # a page is a short top-down script: controls, calls, charts
 UI_MODULE_LINES = 250  # widgets, orchestration and chart builders of one page or idea
 CORE_MODULE_LINES = 400  # one idea per module
-CORE_TOTAL_LINES = 5000  # the whole computing layer: grows on purpose, never by copies
+CORE_TOTAL_LINES = 6000  # the whole computing layer (5,729 with issue 17): grows on purpose, never by copies
 
 
 def _lines(p: Path) -> int:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import experiments as ex
 from core.errors import ConfigError
-from ui import i18n, url_state
+from ui import url_state
 from ui.charts.palette import ACCENT, MUTED, TRAIN
 from ui.i18n import N_, _
 
@@ -32,7 +32,6 @@ SCHEMA = url_state.Schema("experiments", (
     *(url_state.IntList(k, DEFAULT[k], low=0, high=len(v) - 1, min_len=0, max_len=len(v), key=f"ex_{k}")
       for k, v in ex.SPACE.items()),
     url_state.Bool("ray", True, key="ex_ray"),
-    url_state.Choice("lang", "en", key="lang", choices=tuple(i18n.LANGUAGES)),  # i18n.setup's own key
 ))
 
 

@@ -38,6 +38,12 @@ PAGES = (
     ("pages/7_Efficiency.py", N_("⚡ Efficiency"),
      N_("What learning costs: time, energy and carbon measured or estimated and labelled, predicted before a run, "
         "a calculator that reproduces published figures, and what quantization and distillation save.")),
+    ("pages/10_Network.py", N_("🕸️ The network, alive"),
+     N_("Every neuron with a map of what it computes over the plane, every weight an edge that changes as it trains: "
+        "play, pause, step one batch, see the formulas with the numbers in; features and labels you type or draw.")),
+    ("pages/11_Experiments.py", N_("🧪 Experiments"),
+     N_("Many trainings at once, on Ray: a grid or random search over the Playground's settings, streamed into a "
+        "table and charts; diff two runs; download a lab report.")),
     ("pages/8_Lessons.py", N_("📚 Lessons"),
      N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see.")),
     ("pages/9_Glossary.py", N_("🔤 Glossary"),

@@ -11,7 +11,7 @@ import streamlit as st
 from core import formula, stepper
 from core.errors import CoreError, DivergenceError
 from core.train import OPTIMIZERS
-from ui import i18n, url_state, work_queue
+from ui import url_state, work_queue
 from ui.charts import network as net_charts
 from ui.formulas import OPTIMIZER_NAMES
 from ui.i18n import N_, _
@@ -39,7 +39,6 @@ SCHEMA = url_state.Schema("network", (
     url_state.Int("batch", 10, low=1, high=100, key="net_batch"),
     url_state.Choice("l2", 0.0, key="net_l2", choices=L2S),
     url_state.Bool("backward", False, key="net_backward"),
-    url_state.Choice("lang", "en", key="lang", choices=tuple(i18n.LANGUAGES)),  # i18n.setup's own key
 ))
 
 

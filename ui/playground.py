@@ -226,3 +226,24 @@ def per_class_table(rows: list[dict]) -> list[dict]:
 
 def settings_key(*parts) -> str:
     return json.dumps(parts, sort_keys=True, default=str)  # equal settings, equal key: the stale check
+
+
+def related_pages(data_desc: dict, model_opts: dict, train_opts: dict) -> None:
+    """Links that carry these settings to the living network and to experiments (their schemas clamp them).
+    Plain relative links, so the page also runs as its own script (AppTest) where page links cannot resolve."""
+    from urllib.parse import urlencode
+
+    from ui.i18n import current
+
+    name = data_desc.get("name")
+    toy = name if name in ("moons", "circles", "spirals", "xor") else "circles"
+    widths = list(model_opts["widths"]) or [4]
+    common = {"data": toy, "n": data_desc.get("n_samples", 400), "noise": data_desc.get("noise", 0.15),
+              "act": model_opts["activation"], "lang": current()}
+    network = {**common, "seed": data_desc.get("seed", 0), "lr": train_opts["lr"], "opt": train_opts["optimizer"],
+               "layers": min(len(widths), 4), "width": min(max(widths), 8)}
+    experiments = {**common, "epochs": min(train_opts["epochs"], 200)}
+    with st.sidebar.expander(_("Go further with these settings")):
+        alive, many = _("See this network alive: neurons, weights, step by step"), _("Try many settings at once")
+        for label, url in ((alive, "Network?" + urlencode(network)), (many, "Experiments?" + urlencode(experiments))):
+            st.markdown(f"[{label}]({url})")
