@@ -17,18 +17,22 @@ def home_page() -> None:
     st.set_page_config(page_title="Neural network explorer", page_icon="🧠", layout="wide")
     i18n.setup()
     st.title(_("🧠 Neural network explorer"))
-    st.markdown(_(
-        "See how neural networks learn, and check every number you see. Each page takes one idea from "
-        "the source articles (loss functions, gradient descent and its optimizers, backpropagation, "
-        "regularization, attention) and lets you change it and watch what happens. "
-        "Models are trained here with PyTorch, exported to ONNX and run with onnxruntime; every number "
-        "shown is tested against an independent oracle (autograd, closed forms, PyTorch against onnxruntime)."
-    ))
+    st.markdown(
+        _(
+            "See how neural networks learn, and check every number you see. Each page takes one idea from "
+            "the source articles (loss functions, gradient descent and its optimizers, backpropagation, "
+            "regularization, attention) and lets you change it and watch what happens. "
+            "Models are trained here with PyTorch, exported to ONNX and run with onnxruntime; every number "
+            "shown is tested against an independent oracle (autograd, closed forms, PyTorch against onnxruntime)."
+        )
+    )
     home.cards()
     st.divider()
     home.status_panel()
 
 
 i18n.use(i18n.chosen())  # the navigation is named in the reader's language too
-st.navigation([st.Page(home_page, title=_("Home"), icon="🏠", default=True)]
-              + [st.Page(f"pages/{p.name}", **home.nav_entry(f"pages/{p.name}")) for p in PAGES]).run()
+st.navigation(
+    [st.Page(home_page, title=_("Home"), icon="🏠", default=True)]
+    + [st.Page(f"pages/{p.name}", **home.nav_entry(f"pages/{p.name}")) for p in PAGES]
+).run()

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,18 +27,23 @@ def _fmt_s(s: float) -> str:
 
 def markdown(report: dict) -> str:
     env = report["environment"]
-    lines = [f"Measured {report['date']} on {env['processor']} ({env['cpu_count']} cores, torch threads "
-             f"{env['torch_threads']}), Python {env['python']}, torch {env['torch']}, onnxruntime {env['onnxruntime']}"
-             f"{', ' + env['cuda'] if env['cuda'] else ', no GPU'}; {'quick' if report['quick'] else 'full'} run, "
-             f"{report['seconds']:.0f} s. Ratio = alternative / ours (above 1: ours is faster), median of the "
-             "interleaved rounds [25th-75th percentile].", "",
-             "| suite | case | alternative | ours | alternative time | our time | ratio | goal | outputs checked |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Measured {report['date']} on {env['processor']} ({env['cpu_count']} cores, torch threads "
+        f"{env['torch_threads']}), Python {env['python']}, torch {env['torch']}, onnxruntime {env['onnxruntime']}"
+        f"{', ' + env['cuda'] if env['cuda'] else ', no GPU'}; {'quick' if report['quick'] else 'full'} run, "
+        f"{report['seconds']:.0f} s. Ratio = alternative / ours (above 1: ours is faster), median of the "
+        "interleaved rounds [25th-75th percentile].",
+        "",
+        "| suite | case | alternative | ours | alternative time | our time | ratio | goal | outputs checked |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in report["pairs"]:
         goal = "" if p["goal"] is None else f"{p['goal']:g}x {'met' if p['ratio'] >= p['goal'] else '**not met**'}"
-        lines.append(f"| {p['suite']} | {p['case']} | {p['base']} | {p['ours']} | {_fmt_s(p['base_s'])} | "
-                     f"{_fmt_s(p['ours_s'])} | **{p['ratio']:.2f}x** [{p['ratio_lo']:.2f}-{p['ratio_hi']:.2f}] | "
-                     f"{goal} | {p['check']}{'; ' + p['note'] if p['note'] else ''} |")
+        lines.append(
+            f"| {p['suite']} | {p['case']} | {p['base']} | {p['ours']} | {_fmt_s(p['base_s'])} | "
+            f"{_fmt_s(p['ours_s'])} | **{p['ratio']:.2f}x** [{p['ratio_lo']:.2f}-{p['ratio_hi']:.2f}] | "
+            f"{goal} | {p['check']}{'; ' + p['note'] if p['note'] else ''} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -53,8 +58,13 @@ def main(argv=None) -> dict:
     for name in args.only.split(","):
         print(f"benchmarks: {name} ...", flush=True)
         pairs += [p.row() for p in SUITES[name](args.quick)]
-    report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick,
-              "environment": common.environment(), "seconds": time.perf_counter() - start, "pairs": pairs}
+    report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": args.quick,
+        "environment": common.environment(),
+        "seconds": time.perf_counter() - start,
+        "pairs": pairs,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "quick" if args.quick else "cpu"

@@ -47,8 +47,19 @@ def _per_call(fn, min_time: float) -> tuple[float, int]:
             n = max(n, int(n * min_time / max(t, 1e-9)))
 
 
-def compare(suite, case, base_name, base_fn, ours_name, ours_fn, check: str, rounds: int = 7,
-            min_time: float = 0.05, goal: float | None = None, note: str = "") -> Pair:
+def compare(
+    suite,
+    case,
+    base_name,
+    base_fn,
+    ours_name,
+    ours_fn,
+    check: str,
+    rounds: int = 7,
+    min_time: float = 0.05,
+    goal: float | None = None,
+    note: str = "",
+) -> Pair:
     """Time base_fn and ours_fn interleaved over ``rounds`` rounds (after a warm-up of each)."""
     base_fn(), ours_fn()
     b, o = [], []
@@ -57,19 +68,38 @@ def compare(suite, case, base_name, base_fn, ours_name, ours_fn, check: str, rou
         o.append(_per_call(ours_fn, min_time)[0])
     b, o = np.array(b), np.array(o)
     r = b / o
-    return Pair(suite, case, base_name, ours_name, float(np.median(b)), float(np.median(o)), float(np.median(r)),
-                float(np.percentile(r, 25)), float(np.percentile(r, 75)), rounds, check, goal, note)
+    return Pair(
+        suite,
+        case,
+        base_name,
+        ours_name,
+        float(np.median(b)),
+        float(np.median(o)),
+        float(np.median(r)),
+        float(np.percentile(r, 25)),
+        float(np.percentile(r, 75)),
+        rounds,
+        check,
+        goal,
+        note,
+    )
 
 
 def environment() -> dict:
     import onnxruntime
     import torch
 
-    return {"machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-            "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "ort_providers": onnxruntime.get_available_providers()}
+    return {
+        "machine": platform.machine(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "ort_providers": onnxruntime.get_available_providers(),
+    }
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 3) -> float:
@@ -79,4 +109,4 @@ def matmul_gflops(n: int = 2048, repeats: int = 3) -> float:
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
     best = min(_per_call(lambda: a @ b, 0.2)[0] for _ in range(repeats))
-    return 2 * n ** 3 / best / 1e9
+    return 2 * n**3 / best / 1e9

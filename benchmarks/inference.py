@@ -56,8 +56,19 @@ def run(quick: bool) -> list:
             def eager(t=t):
                 with torch.no_grad():
                     model(t)
-            pairs.append(compare("inference", f"{e['name']} batch {batch}", "torch eager", eager,
-                                 f"onnxruntime {e['precision']}", lambda X=X: sess.run(X), check,
-                                 rounds=3 if quick else 7, min_time=0.02 if quick else 0.1,
-                                 goal=GOALS.get(batch, 1.0) if e["precision"] == "fp32" else None))
+
+            pairs.append(
+                compare(
+                    "inference",
+                    f"{e['name']} batch {batch}",
+                    "torch eager",
+                    eager,
+                    f"onnxruntime {e['precision']}",
+                    lambda X=X: sess.run(X),
+                    check,
+                    rounds=3 if quick else 7,
+                    min_time=0.02 if quick else 0.1,
+                    goal=GOALS.get(batch, 1.0) if e["precision"] == "fp32" else None,
+                )
+            )
     return pairs

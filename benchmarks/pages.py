@@ -44,15 +44,43 @@ def run(quick: bool) -> list:
         first = _seconds(at.run)
         if at.exception:
             raise AssertionError(f"{page} raised {at.exception[0].message}")
-        pairs.append(Pair("pages", f"{page} first render", "goal", "AppTest run", FIRST_RENDER_GOAL_S, first,
-                          FIRST_RENDER_GOAL_S / first, FIRST_RENDER_GOAL_S / first, FIRST_RENDER_GOAL_S / first, 1,
-                          "no exception", 1.0, "ratio = goal / measured: at least 1 meets the goal"))
+        pairs.append(
+            Pair(
+                "pages",
+                f"{page} first render",
+                "goal",
+                "AppTest run",
+                FIRST_RENDER_GOAL_S,
+                first,
+                FIRST_RENDER_GOAL_S / first,
+                FIRST_RENDER_GOAL_S / first,
+                FIRST_RENDER_GOAL_S / first,
+                1,
+                "no exception",
+                1.0,
+                "ratio = goal / measured: at least 1 meets the goal",
+            )
+        )
         if change and not quick:
             kind, key, value = change
             widget = getattr(at, kind)(key=key)
             widget = widget.input(value) if kind == "text_input" else widget.set_value(value)
             t = _seconds(widget.run)
-            pairs.append(Pair("pages", f"{page} change {key}", "goal", "AppTest rerun", CHANGE_GOAL_S, t,
-                              CHANGE_GOAL_S / t, CHANGE_GOAL_S / t, CHANGE_GOAL_S / t, 1, "no exception", 1.0,
-                              "ratio = goal / measured"))
+            pairs.append(
+                Pair(
+                    "pages",
+                    f"{page} change {key}",
+                    "goal",
+                    "AppTest rerun",
+                    CHANGE_GOAL_S,
+                    t,
+                    CHANGE_GOAL_S / t,
+                    CHANGE_GOAL_S / t,
+                    CHANGE_GOAL_S / t,
+                    1,
+                    "no exception",
+                    1.0,
+                    "ratio = goal / measured",
+                )
+            )
     return pairs

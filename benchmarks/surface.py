@@ -42,21 +42,52 @@ def run(quick: bool) -> list:
     assert err < 1e-4, f"plane and loop differ by {err}"
     scale = R * R / n
     floor = _flops(model, R * R, len(X)) / (matmul_gflops(1024 if quick else 2048) * 1e9)
-    pairs = [compare("landscape", f"{R}x{R} grid, 2,000 samples", "per-point loop (scaled)",
-                     lambda: grid_eval.evaluate_loop(model, thetas, X, y, "classification"),
-                     "evaluate_plane", lambda: grid_eval.evaluate_plane(model, c, d1, d2, a, b, X, y, "classification"),
-                     f"first {n} points: max |diff| {err:.1e}", rounds=3, min_time=0.0,
-                     note=f"loop timed on {n} points and scaled x{scale:.0f}; FLOP floor {floor:.3f} s")]
+    pairs = [
+        compare(
+            "landscape",
+            f"{R}x{R} grid, 2,000 samples",
+            "per-point loop (scaled)",
+            lambda: grid_eval.evaluate_loop(model, thetas, X, y, "classification"),
+            "evaluate_plane",
+            lambda: grid_eval.evaluate_plane(model, c, d1, d2, a, b, X, y, "classification"),
+            f"first {n} points: max |diff| {err:.1e}",
+            rounds=3,
+            min_time=0.0,
+            note=f"loop timed on {n} points and scaled x{scale:.0f}; FLOP floor {floor:.3f} s",
+        )
+    ]
     p = pairs[0]
-    pairs[0] = type(p)(**{**p.row(), "base_s": p.base_s * scale, "ratio": p.ratio * scale,
-                          "ratio_lo": p.ratio_lo * scale, "ratio_hi": p.ratio_hi * scale, "goal": None})
+    pairs[0] = type(p)(
+        **{
+            **p.row(),
+            "base_s": p.base_s * scale,
+            "ratio": p.ratio * scale,
+            "ratio_lo": p.ratio_lo * scale,
+            "ratio_hi": p.ratio_hi * scale,
+            "goal": None,
+        }
+    )
     peer = _loss_landscapes(model, c, d1, d2, R, X, y, loss)
     if peer is not None:
         pairs.append(peer)
     ours = pairs[0].ours_s
-    pairs.append(type(p)("landscape", f"{R}x{R} grid vs the FLOP floor", "FLOP floor (matmul rate)", "evaluate_plane",
-                         floor, ours, floor / ours, floor / ours, floor / ours, 1, "arithmetic count", 0.5,
-                         "goal: within 2x of the floor (ratio >= 0.5)"))
+    pairs.append(
+        type(p)(
+            "landscape",
+            f"{R}x{R} grid vs the FLOP floor",
+            "FLOP floor (matmul rate)",
+            "evaluate_plane",
+            floor,
+            ours,
+            floor / ours,
+            floor / ours,
+            floor / ours,
+            1,
+            "arithmetic count",
+            0.5,
+            "goal: within 2x of the floor (ratio >= 0.5)",
+        )
+    )
     return pairs
 
 
@@ -89,5 +120,15 @@ def _loss_landscapes(model, c, d1, d2, R, X, y, _ours_loss):
     ours = lambda: grid_eval.evaluate_plane(model, c, d1, d2, a, b, X, y, "classification")  # noqa: E731
     err = float(np.abs(ours()[0].numpy().reshape(R, R) - theirs).max())
     assert err < 1e-4, f"loss-landscapes and evaluate_plane differ by {err}"
-    return compare("landscape", f"{R}x{R} grid, 2,000 samples", "loss-landscapes 3.0.6 planar_interpolation", peer,
-                   "evaluate_plane", ours, f"every point: max |diff| {err:.1e}", rounds=3, min_time=0.0, goal=2.0)
+    return compare(
+        "landscape",
+        f"{R}x{R} grid, 2,000 samples",
+        "loss-landscapes 3.0.6 planar_interpolation",
+        peer,
+        "evaluate_plane",
+        ours,
+        f"every point: max |diff| {err:.1e}",
+        rounds=3,
+        min_time=0.0,
+        goal=2.0,
+    )

@@ -17,7 +17,7 @@ def _plain(model, ds, epochs, batch):
     for _ in range(epochs):
         order = torch.randperm(len(X), generator=gen)
         for i in range(0, len(X), batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             loss = crit(model(X[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -33,12 +33,24 @@ def run(quick: bool) -> list:
         torch.manual_seed(0)
         a, b = build(), build()
         b.load_state_dict(a.state_dict())
-        p = compare("training", f"{name} MLP {widths}, {len(ds.X_train)} samples x {epochs} epochs",
-                    "plain PyTorch loop", lambda: _plain(a, ds, epochs, 32), "core.train.fit",
-                    lambda: train.fit(b, ds, epochs=epochs, lr=0.01, device="cpu", record_trajectory=True),
-                    "same model, optimizer and batches (losses are not compared: the loops draw batches apart)",
-                    rounds=3, min_time=0.0)
+        p = compare(
+            "training",
+            f"{name} MLP {widths}, {len(ds.X_train)} samples x {epochs} epochs",
+            "plain PyTorch loop",
+            lambda: _plain(a, ds, epochs, 32),
+            "core.train.fit",
+            lambda: train.fit(b, ds, epochs=epochs, lr=0.01, device="cpu", record_trajectory=True),
+            "same model, optimizer and batches (losses are not compared: the loops draw batches apart)",
+            rounds=3,
+            min_time=0.0,
+        )
         seen = len(ds.X_train) * epochs
-        pairs.append(type(p)(**{**p.row(), "note": f"{seen / p.ours_s:,.0f} samples/s with the trainer, "
-                                                    f"{seen / p.base_s:,.0f} plain"}))
+        pairs.append(
+            type(p)(
+                **{
+                    **p.row(),
+                    "note": f"{seen / p.ours_s:,.0f} samples/s with the trainer, {seen / p.base_s:,.0f} plain",
+                }
+            )
+        )
     return pairs

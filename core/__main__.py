@@ -40,8 +40,10 @@ def _verify(args) -> int:
     for c in checks:
         print(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<26} {c.provider:<22} {c.message}")
     failed = [c for c in checks if not c.ok]
-    print(f"{len(checks) - len(failed)} of {len(checks)} entries verified"
-          + (f"; failed: {[c.name for c in failed]}" if failed else ""))
+    print(
+        f"{len(checks) - len(failed)} of {len(checks)} entries verified"
+        + (f"; failed: {[c.name for c in failed]}" if failed else "")
+    )
     return 1 if failed else 0
 
 

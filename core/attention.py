@@ -33,8 +33,10 @@ class ToySettings:
     epochs: int  # passes over the training sequences
 
     def describe(self) -> str:
-        return (f"{self.task}, {self.n_layers} layer{'s' * (self.n_layers != 1)} × {self.n_heads} "
-                f"head{'s' * (self.n_heads != 1)}, {self.epochs} epoch{'s' * (self.epochs != 1)}")
+        return (
+            f"{self.task}, {self.n_layers} layer{'s' * (self.n_layers != 1)} × {self.n_heads} "
+            f"head{'s' * (self.n_heads != 1)}, {self.epochs} epoch{'s' * (self.epochs != 1)}"
+        )
 
 
 def train_toy(settings: ToySettings, on_epoch=None) -> TrainedModel:
@@ -44,17 +46,27 @@ def train_toy(settings: ToySettings, on_epoch=None) -> TrainedModel:
     ds = data.load(settings.task, n_samples=TOY_SAMPLES)
     torch.manual_seed(0)
     d_model = 16 * settings.n_heads if settings.n_heads > 2 else 32
-    model = models.build("transformer", n_layers=settings.n_layers, n_heads=settings.n_heads, d_model=d_model,
-                         d_ff=2 * d_model)
-    history = fit(model, ds, epochs=settings.epochs, lr=0.003, batch_size=64, record_trajectory=False,
-                  device="auto", on_epoch=on_epoch)
+    model = models.build(
+        "transformer", n_layers=settings.n_layers, n_heads=settings.n_heads, d_model=d_model, d_ff=2 * d_model
+    )
+    history = fit(
+        model,
+        ds,
+        epochs=settings.epochs,
+        lr=0.003,
+        batch_size=64,
+        record_trajectory=False,
+        device="auto",
+        on_epoch=on_epoch,
+    )
     return TrainedModel.of(model, ds, history, name=settings.describe())
 
 
 def settings_of(record: TrainedModel) -> ToySettings:
     """The settings a toy record was trained with (read from its config, data and history)."""
-    return ToySettings(record.dataset.name, record.config["n_layers"], record.config["n_heads"],
-                       record.history.config["epochs"])
+    return ToySettings(
+        record.dataset.name, record.config["n_layers"], record.config["n_heads"], record.history.config["epochs"]
+    )
 
 
 def toy_onnx(record: TrainedModel, directory: Path) -> Path:
@@ -76,9 +88,11 @@ def parse_tokens(text: str, vocab_size: int = 10, max_len: int = MAX_TOY_TOKENS)
     if bad:
         word = parts[bad[0]]
         shown = repr(word[:8] + "…" * (len(word) > 8)) if word.isprintable() else "a character that does not print"
-        raise ModelError(f"Word {bad[0] + 1} ({shown}) is outside the vocabulary"
-                         f"{f' and so are {len(bad) - 1} more' if len(bad) > 1 else ''}: use digits 0 to "
-                         f"{vocab_size - 1} (plain keyboard digits) separated by spaces.")
+        raise ModelError(
+            f"Word {bad[0] + 1} ({shown}) is outside the vocabulary"
+            f"{f' and so are {len(bad) - 1} more' if len(bad) > 1 else ''}: use digits 0 to "
+            f"{vocab_size - 1} (plain keyboard digits) separated by spaces."
+        )
     if not 2 <= len(parts) <= max_len:
         raise ModelError(f"The model reads 2 to {max_len} tokens; got {len(parts)}.")
     return np.array([[vocab[p] for p in parts]], dtype=np.int64)

@@ -69,7 +69,9 @@ class Run:
     grad_norms: np.ndarray  # (steps done, layers): ||(dL/dW, dL/db)|| of each layer at each finished step
     final: tuple  # (W, b) per layer after the last finished step (the start when none finished)
     requested: int  # the steps asked for
-    diverged_at: int | None = None  # the 1-based step whose loss, gradients or new weights were not finite; None: all ran
+    diverged_at: int | None = (
+        None  # the 1-based step whose loss, gradients or new weights were not finite; None: all ran
+    )
 
     @property
     def diverged(self) -> bool:
@@ -88,10 +90,14 @@ def _numbers(value, what: str, ndim: int | None = None) -> np.ndarray:
     except Exception:  # noqa: BLE001 - ragged nesting or an object NumPy cannot read: all of it is bad input
         arr = None
     if arr is None or arr.dtype.kind == "O" and arr.ndim > 0:
-        raise ConfigError(f"{what} must be a rectangular array of plain numbers; got a ragged {type(value).__name__} "
-                          "or one holding something else (None, text, lists).")
+        raise ConfigError(
+            f"{what} must be a rectangular array of plain numbers; got a ragged {type(value).__name__} "
+            "or one holding something else (None, text, lists)."
+        )
     if arr.dtype.kind not in "iuf":
-        got = "text" if arr.dtype.kind in "US" else "true/false values" if arr.dtype.kind == "b" else type(value).__name__
+        got = (
+            "text" if arr.dtype.kind in "US" else "true/false values" if arr.dtype.kind == "b" else type(value).__name__
+        )
         raise ConfigError(f"{what} must hold numbers, got {got}.")
     if ndim is not None and arr.ndim != ndim:
         shape = "a single number" if arr.ndim == 0 else f"an array of shape {arr.shape}"
@@ -131,17 +137,23 @@ def _validate(params, x, y, activation, loss, output_activation, lr):
         W = _numbers(layer[0], f"Layer {i + 1}'s weights W", ndim=2)
         b = _numbers(layer[1], f"Layer {i + 1}'s biases b", ndim=1)
         if W.shape[1] != width or b.shape != (W.shape[0],):
-            raise ConfigError(f"Layer {i + 1}: W must be (outputs x {width}) and b (outputs,); got W {W.shape}, b {b.shape}.")
+            raise ConfigError(
+                f"Layer {i + 1}: W must be (outputs x {width}) and b (outputs,); got W {W.shape}, b {b.shape}."
+            )
         checked.append((W, b))
         width = W.shape[0]
     if loss == "mse":
         y = _numbers(y, "The target y")
         if y.shape != (width,):
-            raise ConfigError(f"The target must have {width} values (one per output unit) as a vector, got shape {y.shape}.")
+            raise ConfigError(
+                f"The target must have {width} values (one per output unit) as a vector, got shape {y.shape}."
+            )
     else:
         y = _numbers(y, "The target class")
         if y.size != 1 or y.ndim > 1 or not float(y.ravel()[0]).is_integer() or not 0 <= y.ravel()[0] < width:
-            raise ConfigError(f"For cross-entropy the target is one class index from 0 to {width - 1}, got {y.tolist()}.")
+            raise ConfigError(
+                f"For cross-entropy the target is one class index from 0 to {width - 1}, got {y.tolist()}."
+            )
     return checked, x, y, rate
 
 
@@ -161,7 +173,7 @@ def loss_value(out, y, loss) -> tuple[float, np.ndarray]:
     """The loss and dL/d(output). MSE: mean over output units; cross-entropy on logits, class index y."""
     if loss == "mse":
         diff = out - y
-        return float(np.mean(diff ** 2)), 2 * diff / out.size
+        return float(np.mean(diff**2)), 2 * diff / out.size
     z = out - out.max()
     log_sum = np.log(np.exp(z).sum())  # log-softmax, as nn.CrossEntropyLoss: finite for logits far apart
     k = int(np.ravel(y)[0])
@@ -193,8 +205,9 @@ def _finite(r: Step) -> bool:
     return bool(np.isfinite(r.loss) and all(np.isfinite(t).all() for t in arrays))
 
 
-def step(params, x, y, activation: str = "sigmoid", loss: str = "mse", lr: float = 0.1,
-         output_activation: str | None = None) -> Step:
+def step(
+    params, x, y, activation: str = "sigmoid", loss: str = "mse", lr: float = 0.1, output_activation: str | None = None
+) -> Step:
     """One step of gradient descent with every intermediate (see ``Step``).
 
     Bad input (strings, ragged or scalar arrays, wrong shapes, NaN, ``lr=None``, numbers so large that
@@ -203,8 +216,10 @@ def step(params, x, y, activation: str = "sigmoid", loss: str = "mse", lr: float
     params, x, y, lr = _validate(params, x, y, activation, loss, output_activation, lr)
     r = _compute(params, x, y, activation, loss, lr, output_activation)
     if not _finite(r):
-        raise ConfigError("The numbers overflow: the loss, a gradient or an updated weight is not a finite number. "
-                          "Use smaller weights, inputs or learning rate.")
+        raise ConfigError(
+            "The numbers overflow: the loss, a gradient or an updated weight is not a finite number. "
+            "Use smaller weights, inputs or learning rate."
+        )
     return r
 
 
@@ -218,8 +233,13 @@ def autograd_grads(params, x, y, activation, loss, output_activation=None):
     import torch  # the check only: the method above needs NumPy alone
 
     fns = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
-    ps = [(torch.tensor(W, dtype=torch.float64, requires_grad=True), torch.tensor(b, dtype=torch.float64, requires_grad=True))
-          for W, b in params]
+    ps = [
+        (
+            torch.tensor(W, dtype=torch.float64, requires_grad=True),
+            torch.tensor(b, dtype=torch.float64, requires_grad=True),
+        )
+        for W, b in params
+    ]
     a = torch.tensor(x, dtype=torch.float64)
     for i, (W, b) in enumerate(ps):
         f = activation if i < len(ps) - 1 else (output_activation or "linear")
@@ -283,15 +303,23 @@ def run_steps(params, x, y, activation, loss, lr, steps: int, output_activation=
         params = r.params
         history.append(np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in params]))
     n_params = sum(W.size + b.size for W, b in start)
-    return Run(np.array(losses, float), np.array(history, float).reshape(len(history), n_params),
-               np.array(norms, float).reshape(len(norms), len(start)), tuple(params), int(steps), diverged_at)
+    return Run(
+        np.array(losses, float),
+        np.array(history, float).reshape(len(history), n_params),
+        np.array(norms, float).reshape(len(norms), len(start)),
+        tuple(params),
+        int(steps),
+        diverged_at,
+    )
 
 
 def random_params(sizes, seed: int = 0, scale: float = 1.0):
     """Layers for sizes [inputs, hidden..., outputs], uniform in +-scale/sqrt(fan_in)."""
     rng = np.random.default_rng(seed)
-    return [(rng.uniform(-1, 1, (o, i)) * scale / np.sqrt(i), rng.uniform(-1, 1, o) * scale / np.sqrt(i))
-            for i, o in zip(sizes[:-1], sizes[1:])]
+    return [
+        (rng.uniform(-1, 1, (o, i)) * scale / np.sqrt(i), rng.uniform(-1, 1, o) * scale / np.sqrt(i))
+        for i, o in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def layer_gradient_norms(depth: int, width: int, activation: str, seed: int = 0) -> list[float]:

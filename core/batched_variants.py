@@ -53,8 +53,18 @@ def _scores(logits, y):
     return CROSS_ENTROPY(logits, y), (logits.argmax(-1) == y).float().mean(1)
 
 
-def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), activation: str = "relu", epochs: int = 300,
-                   lr: float = 0.01, batch_size: int = 32, seed: int = 0, device: str = "auto", on_epoch=None) -> list[BatchedRun]:
+def train_together(
+    dataset: Dataset,
+    settings: list[dict],
+    widths=(128, 128),
+    activation: str = "relu",
+    epochs: int = 300,
+    lr: float = 0.01,
+    batch_size: int = 32,
+    seed: int = 0,
+    device: str = "auto",
+    on_epoch=None,
+) -> list[BatchedRun]:
     """settings: per variant {"l1", "l2", "dropout", "input_noise", "patience"} (missing = 0).
     Early stopping watches the validation split only. Returns one BatchedRun per variant, in order."""
     if dataset.task != "classification":
@@ -62,8 +72,13 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     K = len(settings)
     dev = resolve_device(device)
     torch.manual_seed(seed)
-    base = models.build("mlp", in_features=dataset.n_features, widths=tuple(widths), out_features=dataset.n_classes,
-                        activation=activation)
+    base = models.build(
+        "mlp",
+        in_features=dataset.n_features,
+        widths=tuple(widths),
+        out_features=dataset.n_classes,
+        activation=activation,
+    )
     linears = [m for m in base.net if isinstance(m, nn.Linear)]
     Ws = [l.weight.detach().to(dev).expand(K, *l.weight.shape).clone().requires_grad_() for l in linears]
     bs = [l.bias.detach().to(dev).expand(K, *l.bias.shape).clone().requires_grad_() for l in linears]
@@ -73,7 +88,9 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     act = models.ACTIVATIONS[activation]()
     opt = optimizers.make("adam", Ws + bs, lr)
     gen = torch.Generator().manual_seed(seed)
-    Xt, yt, Xv, yv = (torch.as_tensor(a, device=dev) for a in (dataset.X_train, dataset.y_train, dataset.X_val, dataset.y_val))
+    Xt, yt, Xv, yv = (
+        torch.as_tensor(a, device=dev) for a in (dataset.X_train, dataset.y_train, dataset.X_val, dataset.y_val)
+    )
     n, bsz = len(Xt), min(batch_size, len(Xt))
     hist = [{"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []} for _ in range(K)]
     best = [math.inf] * K
@@ -82,7 +99,7 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     for epoch in range(1, epochs + 1):
         order = torch.randperm(n, generator=gen).to(dev)
         for i in range(0, n, bsz):
-            idx = order[i: i + bsz]
+            idx = order[i : i + bsz]
             xb = Xt[idx].expand(K, len(idx), -1)
             if bool((noise > 0).any()):
                 xb = xb + noise[:, None, None] * torch.randn(xb.shape, generator=gen).to(dev)
@@ -90,7 +107,9 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
             penalty = sum(l1 * W.abs().sum((1, 2)) + l2 * (W * W).sum((1, 2)) for W in Ws)
             total = data_loss + penalty  # (K,): summing keeps each variant's gradient its own
             if not torch.isfinite(total).all():
-                raise DivergenceError(f"Training diverged at epoch {epoch} with learning rate {lr:g}; try {lr / 10:g}.", epoch, 0)
+                raise DivergenceError(
+                    f"Training diverged at epoch {epoch} with learning rate {lr:g}; try {lr / 10:g}.", epoch, 0
+                )
             opt.zero_grad(set_to_none=True)
             total.sum().backward()
             opt.step()
@@ -117,11 +136,21 @@ def train_together(dataset: Dataset, settings: list[dict], widths=(128, 128), ac
     out = []
     for k in range(K):
         tensors = best_state[k] if patience[k] and best_state[k] is not None else [t[k].detach() for t in Ws + bs]
-        m = models.build("mlp", in_features=dataset.n_features, widths=tuple(widths), out_features=dataset.n_classes,
-                         activation=activation, dropout=float(p_drop[k]))
+        m = models.build(
+            "mlp",
+            in_features=dataset.n_features,
+            widths=tuple(widths),
+            out_features=dataset.n_classes,
+            activation=activation,
+            dropout=float(p_drop[k]),
+        )
         with torch.no_grad():
-            for layer, W, b in zip([l for l in m.net if isinstance(l, nn.Linear)], tensors[:len(Ws)], tensors[len(Ws):]):
+            for layer, W, b in zip(
+                [l for l in m.net if isinstance(l, nn.Linear)], tensors[: len(Ws)], tensors[len(Ws) :]
+            ):
                 layer.weight.copy_(W.cpu())
                 layer.bias.copy_(b.cpu())
-        out.append(BatchedRun(hist[k], best_epoch[k] if patience[k] else len(hist[k]["train_loss"]), stopped[k], m.eval()))
+        out.append(
+            BatchedRun(hist[k], best_epoch[k] if patience[k] else len(hist[k]["train_loss"]), stopped[k], m.eval())
+        )
     return out

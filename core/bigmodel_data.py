@@ -40,6 +40,16 @@ def load(n_samples: int = 4000, noise: float = 0.1, seed: int = 0, val_fraction:
     X = rng.normal(0, 1, (n_samples, FEATURES))
     y = X @ rule() + rng.normal(0, noise, n_samples)
     # standardize=False: x is already N(0, 1), and keeping it raw keeps the rule w exact
-    ds = data.from_arrays(X, y, task="regression", name="bigmodel", seed=seed, val_fraction=val_fraction,
-                          feature_names=[f"x{i}" for i in range(FEATURES)], standardize=False)
-    return replace(ds, options={"n_samples": int(n_samples), "noise": float(noise), "val_fraction": ds.options["val_fraction"]})
+    ds = data.from_arrays(
+        X,
+        y,
+        task="regression",
+        name="bigmodel",
+        seed=seed,
+        val_fraction=val_fraction,
+        feature_names=[f"x{i}" for i in range(FEATURES)],
+        standardize=False,
+    )
+    return replace(
+        ds, options={"n_samples": int(n_samples), "noise": float(noise), "val_fraction": ds.options["val_fraction"]}
+    )

@@ -28,6 +28,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 def torch_logits(model):
     """Logits through the PyTorch model (any device; its train/eval mode is left as it was)."""
     from core.train import predict
+
     return lambda points: predict(model, points)
 
 

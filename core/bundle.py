@@ -102,20 +102,27 @@ def script() -> str:
 
 def make_bundle(model, dataset: Dataset, train_config: dict, metrics: dict, name: str = "playground_model") -> bytes:
     """A zip: model.onnx, config.json, metrics.json, data.npz, train.py, README.txt."""
-    config = {"model": models.config_dict(model), "train": train_config,
-              "dataset": {**dataset.describe(), "feature_names": list(dataset.feature_names),
-                          "class_names": list(dataset.class_names),
-                          "standardization": {"mean": np.asarray(dataset.mean).tolist(),
-                                              "std": np.asarray(dataset.std).tolist()}}}
+    config = {
+        "model": models.config_dict(model),
+        "train": train_config,
+        "dataset": {
+            **dataset.describe(),
+            "feature_names": list(dataset.feature_names),
+            "class_names": list(dataset.class_names),
+            "standardization": {"mean": np.asarray(dataset.mean).tolist(), "std": np.asarray(dataset.std).tolist()},
+        },
+    }
     onnx_bytes = to_onnx_bytes(model, metadata={"dataset": config["dataset"]})
     npz = io.BytesIO()
     np.savez(npz, X_train=dataset.X_train, y_train=dataset.y_train, X_val=dataset.X_val, y_val=dataset.y_val)
-    readme = (f"{name}: {models.describe(model)}, trained on {dataset.name}.\n"
-              "model.onnx   - the trained network (input 'input': standardized features; output 'output': logits)\n"
-              "config.json  - model, training and dataset settings (with the standardization mean and std)\n"
-              "metrics.json - validation metrics measured after training\n"
-              "data.npz     - the exact train/validation split used\n"
-              "train.py     - rebuilds and retrains the same network from config.json: python train.py\n")
+    readme = (
+        f"{name}: {models.describe(model)}, trained on {dataset.name}.\n"
+        "model.onnx   - the trained network (input 'input': standardized features; output 'output': logits)\n"
+        "config.json  - model, training and dataset settings (with the standardization mean and std)\n"
+        "metrics.json - validation metrics measured after training\n"
+        "data.npz     - the exact train/validation split used\n"
+        "train.py     - rebuilds and retrains the same network from config.json: python train.py\n"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(f"{name}/model.onnx", onnx_bytes)
@@ -125,4 +132,3 @@ def make_bundle(model, dataset: Dataset, train_config: dict, metrics: dict, name
         z.writestr(f"{name}/train.py", script())
         z.writestr(f"{name}/README.txt", readme)
     return buf.getvalue()
-

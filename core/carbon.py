@@ -56,7 +56,9 @@ ACCELERATORS = {
     "NVIDIA V100 SXM2": Accelerator("NVIDIA V100 SXM2", 300.0, 125e12, "NVIDIA V100 datasheet (2017)"),
     "NVIDIA A100 SXM4": Accelerator("NVIDIA A100 SXM4", 400.0, 312e12, "NVIDIA A100 datasheet (2020)"),
     "NVIDIA H100 SXM5": Accelerator("NVIDIA H100 SXM5", 700.0, 989e12, "NVIDIA H100 datasheet (2022)"),
-    "Google TPU v3": Accelerator("Google TPU v3", 450.0, 123e12, "Patterson et al. 2021, Table 4 (chip TDP); Google Cloud TPU docs"),
+    "Google TPU v3": Accelerator(
+        "Google TPU v3", 450.0, 123e12, "Patterson et al. 2021, Table 4 (chip TDP); Google Cloud TPU docs"
+    ),
 }
 
 
@@ -77,25 +79,125 @@ class Preset:
     achieved_flops: float | None = None  # published achieved FLOP/s per accelerator
 
 
-PRESETS = {p.name: p for p in (
-    Preset("GPT-3 175B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 (tokens)",
-           "NVIDIA V100", 10_000 * 14.8 * HOURS_PER_DAY, 330.0, 1.10, 429.0, 1287.0, 552.0,
-           175e9, 300e9, 3.14e23, 24.6e12),
-    Preset("BLOOM 176B", "Luccioni, Viguier & Ligozat 2022 (arXiv:2211.02001), Table 2, §4",
-           "NVIDIA A100 80GB", 1_082_990.0, 400.0, None, 57.0, 433.0, 24.69, 176e9, 366e9, None, None),
-    Preset("Llama 2 7B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
-           184_320.0, 400.0, None, None, None, 31.22, 7e9, 2.0e12),
-    Preset("Llama 2 13B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
-           368_640.0, 400.0, None, None, None, 62.44, 13e9, 2.0e12),
-    Preset("Llama 2 70B", "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card", "NVIDIA A100 80GB",
-           1_720_320.0, 400.0, None, None, None, 291.42, 70e9, 2.0e12),
-    Preset("T5 11B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
-           512 * 20 * HOURS_PER_DAY, 310.0, 1.12, 545.0, 85.7, 46.7, 11e9, None, 4.05e22, 45.6e12),
-    Preset("Meena 2.6B", "Patterson et al. 2021, Table 4 (arXiv:2104.10350)", "Google TPU v3",
-           1024 * 30 * HOURS_PER_DAY, 289.0, 1.09, 415.0, 232.0, 96.4, 2.6e9, None, 1.12e23, 42.3e12),
-    Preset("BERT-base", "Strubell, Ganesh & McCallum 2019 (ACL 2019), Table 3", "64 NVIDIA V100",
-           79.2, 12_041.51, 1.58, 0.954 * 453.592, 1.507, 1438 * 0.000453592, 110e6, None, None, None),
-)}
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset(
+            "GPT-3 175B",
+            "Patterson et al. 2021, Table 4 (arXiv:2104.10350); Brown et al. 2020 (tokens)",
+            "NVIDIA V100",
+            10_000 * 14.8 * HOURS_PER_DAY,
+            330.0,
+            1.10,
+            429.0,
+            1287.0,
+            552.0,
+            175e9,
+            300e9,
+            3.14e23,
+            24.6e12,
+        ),
+        Preset(
+            "BLOOM 176B",
+            "Luccioni, Viguier & Ligozat 2022 (arXiv:2211.02001), Table 2, §4",
+            "NVIDIA A100 80GB",
+            1_082_990.0,
+            400.0,
+            None,
+            57.0,
+            433.0,
+            24.69,
+            176e9,
+            366e9,
+            None,
+            None,
+        ),
+        Preset(
+            "Llama 2 7B",
+            "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card",
+            "NVIDIA A100 80GB",
+            184_320.0,
+            400.0,
+            None,
+            None,
+            None,
+            31.22,
+            7e9,
+            2.0e12,
+        ),
+        Preset(
+            "Llama 2 13B",
+            "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card",
+            "NVIDIA A100 80GB",
+            368_640.0,
+            400.0,
+            None,
+            None,
+            None,
+            62.44,
+            13e9,
+            2.0e12,
+        ),
+        Preset(
+            "Llama 2 70B",
+            "Touvron et al. 2023 (arXiv:2307.09288), Table 2; Llama 2 model card",
+            "NVIDIA A100 80GB",
+            1_720_320.0,
+            400.0,
+            None,
+            None,
+            None,
+            291.42,
+            70e9,
+            2.0e12,
+        ),
+        Preset(
+            "T5 11B",
+            "Patterson et al. 2021, Table 4 (arXiv:2104.10350)",
+            "Google TPU v3",
+            512 * 20 * HOURS_PER_DAY,
+            310.0,
+            1.12,
+            545.0,
+            85.7,
+            46.7,
+            11e9,
+            None,
+            4.05e22,
+            45.6e12,
+        ),
+        Preset(
+            "Meena 2.6B",
+            "Patterson et al. 2021, Table 4 (arXiv:2104.10350)",
+            "Google TPU v3",
+            1024 * 30 * HOURS_PER_DAY,
+            289.0,
+            1.09,
+            415.0,
+            232.0,
+            96.4,
+            2.6e9,
+            None,
+            1.12e23,
+            42.3e12,
+        ),
+        Preset(
+            "BERT-base",
+            "Strubell, Ganesh & McCallum 2019 (ACL 2019), Table 3",
+            "64 NVIDIA V100",
+            79.2,
+            12_041.51,
+            1.58,
+            0.954 * 453.592,
+            1.507,
+            1438 * 0.000453592,
+            110e6,
+            None,
+            None,
+            None,
+        ),
+    )
+}
 
 
 def readable(x: float) -> str:
@@ -162,31 +264,69 @@ def reproduce(p: Preset) -> list[Line]:
     """Every published figure of a preset recomputed from its own published inputs."""
     pue = p.pue if p.pue is not None else 1.0
     kwh = energy_kwh(p.accelerator_hours, p.watts, pue)
-    lines = [Line("Energy (MWh)", f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue:g} / 1e6",
-                  kwh / 1000.0, p.energy_mwh)]
+    lines = [
+        Line(
+            "Energy (MWh)",
+            f"{p.accelerator_hours:,.0f} h x {p.watts:,.2f} W x PUE {pue:g} / 1e6",
+            kwh / 1000.0,
+            p.energy_mwh,
+        )
+    ]
     if p.g_per_kwh is not None:
-        lines.append(Line("Carbon (t CO2e)", f"{kwh / 1000:,.1f} MWh x {p.g_per_kwh:.1f} g/kWh / 1e3",
-                          carbon_kg(kwh, p.g_per_kwh) / 1000.0, p.tco2e))
+        lines.append(
+            Line(
+                "Carbon (t CO2e)",
+                f"{kwh / 1000:,.1f} MWh x {p.g_per_kwh:.1f} g/kWh / 1e3",
+                carbon_kg(kwh, p.g_per_kwh) / 1000.0,
+                p.tco2e,
+            )
+        )
     else:
         implied = p.tco2e * 1e6 / kwh
-        lines.append(Line("Carbon (t CO2e)", "no grid intensity published", math.nan, p.tco2e,
-                          f"Not reproducible from its own inputs: the source states no intensity. The implied "
-                          f"intensity x PUE is {implied:.0f} g/kWh."))
+        lines.append(
+            Line(
+                "Carbon (t CO2e)",
+                "no grid intensity published",
+                math.nan,
+                p.tco2e,
+                f"Not reproducible from its own inputs: the source states no intensity. The implied "
+                f"intensity x PUE is {implied:.0f} g/kWh.",
+            )
+        )
     if p.flops and p.achieved_flops:
-        lines.append(Line("Accelerator-hours from FLOPs", f"{p.flops:.3g} FLOPs / {p.achieved_flops / 1e12:g} TFLOP/s / 3600",
-                          p.flops / p.achieved_flops / 3600.0, p.accelerator_hours))
+        lines.append(
+            Line(
+                "Accelerator-hours from FLOPs",
+                f"{p.flops:.3g} FLOPs / {p.achieved_flops / 1e12:g} TFLOP/s / 3600",
+                p.flops / p.achieved_flops / 3600.0,
+                p.accelerator_hours,
+            )
+        )
     if p.parameters and p.tokens:
         flops = training_flops(p.parameters, p.tokens)
         lines.append(Line("Training FLOPs (6ND)", f"6 x {p.parameters:.3g} x {p.tokens:.3g}", flops, p.flops))
         if p.achieved_flops:
             hours = flops / p.achieved_flops / 3600.0
-            lines.append(Line("Energy via 6ND (MWh)", f"6ND / {p.achieved_flops / 1e12:g} TFLOP/s = {hours:,.0f} h, "
-                              f"x {p.watts:g} W x PUE {pue:g}", energy_kwh(hours, p.watts, pue) / 1000, p.energy_mwh))
+            lines.append(
+                Line(
+                    "Energy via 6ND (MWh)",
+                    f"6ND / {p.achieved_flops / 1e12:g} TFLOP/s = {hours:,.0f} h, x {p.watts:g} W x PUE {pue:g}",
+                    energy_kwh(hours, p.watts, pue) / 1000,
+                    p.energy_mwh,
+                )
+            )
         else:
             implied = flops / (p.accelerator_hours * 3600.0)
-            lines.append(Line("Achieved FLOP/s per accelerator", "6ND / accelerator-seconds", implied, None,
-                              "No achieved FLOP/s is published, so the 6ND energy path is not checked; this is "
-                              "the rate the published hours imply."))
+            lines.append(
+                Line(
+                    "Achieved FLOP/s per accelerator",
+                    "6ND / accelerator-seconds",
+                    implied,
+                    None,
+                    "No achieved FLOP/s is published, so the 6ND energy path is not checked; this is "
+                    "the rate the published hours imply.",
+                )
+            )
     return lines
 
 
@@ -202,15 +342,26 @@ def what_if(accelerator_hours: float, watts: float, pue: float, g_per_kwh: float
     """The calculator's hours x power path, with its arithmetic written out."""
     kwh = energy_kwh(accelerator_hours, watts, pue)
     kg = carbon_kg(kwh, g_per_kwh)
-    return WhatIf(accelerator_hours, kwh, kg, f"{readable(accelerator_hours)} h x {watts:g} W x PUE {pue:g} = "
-                  f"{readable(kwh)} kWh; x {g_per_kwh:g} g/kWh = {readable(kg)} kg CO2e")
+    return WhatIf(
+        accelerator_hours,
+        kwh,
+        kg,
+        f"{readable(accelerator_hours)} h x {watts:g} W x PUE {pue:g} = "
+        f"{readable(kwh)} kWh; x {g_per_kwh:g} g/kWh = {readable(kg)} kg CO2e",
+    )
 
 
-def what_if_flops(parameters: float, tokens: float, accelerator: Accelerator, utilisation: float, pue: float,
-                  g_per_kwh: float) -> WhatIf:
+def what_if_flops(
+    parameters: float, tokens: float, accelerator: Accelerator, utilisation: float, pue: float, g_per_kwh: float
+) -> WhatIf:
     """The 6ND path: FLOPs -> accelerator-hours at peak x utilisation -> energy -> carbon."""
     flops = training_flops(parameters, tokens)
     hours = hours_from_flops(flops, accelerator.peak_flops, utilisation)
     w = what_if(hours, accelerator.watts, pue, g_per_kwh)
-    return WhatIf(hours, w.kwh, w.kg_co2e, f"6 x {parameters:.3g} x {tokens:.3g} = {flops:.3g} FLOPs; / ({accelerator.peak_flops:.3g}"
-                  f" FLOP/s x {utilisation:g}) / 3600 = {readable(hours)} h; " + w.formula)
+    return WhatIf(
+        hours,
+        w.kwh,
+        w.kg_co2e,
+        f"6 x {parameters:.3g} x {tokens:.3g} = {flops:.3g} FLOPs; / ({accelerator.peak_flops:.3g}"
+        f" FLOP/s x {utilisation:g}) / 3600 = {readable(hours)} h; " + w.formula,
+    )

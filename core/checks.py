@@ -9,7 +9,7 @@ import numbers
 
 from core.errors import ConfigError
 
-MAX_SEED = 2 ** 32 - 1
+MAX_SEED = 2**32 - 1
 
 
 def real(name: str, value, lo: float, hi: float, *, open_low: bool = False, error=ConfigError) -> float:
@@ -50,5 +50,7 @@ def fits(run, what: str, error=ConfigError):
     try:
         return run()
     except (RuntimeError, ValueError, IndexError, TypeError) as e:  # ModelError too: a CoreError is a ValueError
-        raise error(f"The model does not fit {what}: {str(e).splitlines()[0][:200]}. Build the model for this "
-                    "data (its inputs and outputs must match the dataset's features and classes).") from None
+        raise error(
+            f"The model does not fit {what}: {str(e).splitlines()[0][:200]}. Build the model for this "
+            "data (its inputs and outputs must match the dataset's features and classes)."
+        ) from None

@@ -52,14 +52,22 @@ def static_int8(src: Path, dst: Path, calibration: np.ndarray) -> Path:
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.batches = iter([{name: calibration[i: i + 32]} for i in range(0, len(calibration), 32)])
+            self.batches = iter([{name: calibration[i : i + 32]} for i in range(0, len(calibration), 32)])
 
         def get_next(self):
             return next(self.batches, None)
+
     pre = dst.with_suffix(".pre.onnx")
     quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-    quantize_static(str(pre), str(dst), Reader(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8,
-                    weight_type=QuantType.QInt8, per_channel=True)
+    quantize_static(
+        str(pre),
+        str(dst),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+    )
     return dst
 
 
@@ -78,8 +86,9 @@ def _measure(meter: Meter, run, X: np.ndarray, batch: int, min_seconds: float):
     return one.seconds * 1e3, big.seconds * 1e3, big.joules / batch * 1000, big.source
 
 
-def measure_runner(name: str, size: int, run, X, y, task: str, meter: Meter, batch: int, min_seconds: float,
-                   note: str = "") -> Variant:
+def measure_runner(
+    name: str, size: int, run, X, y, task: str, meter: Meter, batch: int, min_seconds: float, note: str = ""
+) -> Variant:
     """A Variant from any ``run(x) -> outputs``: metric on (X, y), latency and energy."""
     key = zoo.headline(task)
     metric = zoo.score(task, run(X), y)[key]
@@ -87,8 +96,9 @@ def measure_runner(name: str, size: int, run, X, y, task: str, meter: Meter, bat
     return Variant(name, size, lat1, latb, batch, j1000, metric, key, source, note)
 
 
-def lab(entry: dict, meter: Meter, batch: int = 256, min_seconds: float = 0.2, directory=zoo.EXPORTED,
-        progress=None) -> list[Variant]:
+def lab(
+    entry: dict, meter: Meter, batch: int = 256, min_seconds: float = 0.2, directory=zoo.EXPORTED, progress=None
+) -> list[Variant]:
     """Every variant of one zoo model (an fp32 manifest entry), measured on its validation split."""
     directory = Path(directory)
     ds = zoo.dataset_of(entry)
@@ -100,28 +110,74 @@ def lab(entry: dict, meter: Meter, batch: int = 256, min_seconds: float = 0.2, d
     def tick(i, what):
         if progress:
             progress(i / steps, what)
+
     tick(0, "PyTorch eager")
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
-    out.append(measure_runner("PyTorch eager", len(buf.getvalue()), lambda x: torch_outputs(model, x)[0], X, y, task,
-                              meter, batch, min_seconds, "torch.no_grad, eval mode"))
+    out.append(
+        measure_runner(
+            "PyTorch eager",
+            len(buf.getvalue()),
+            lambda x: torch_outputs(model, x)[0],
+            X,
+            y,
+            task,
+            meter,
+            batch,
+            min_seconds,
+            "torch.no_grad, eval mode",
+        )
+    )
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        makers = [("fp32 ONNX", lambda: fp32, "the zoo's exported file"),
-                  ("int8 dynamic", lambda: _int8_dynamic(entry, directory, d), "weights int8, activations quantized at run time"),
-                  ("int8 static", lambda: static_int8(fp32, d / "static.onnx", ds.X_train[:CALIBRATION_SAMPLES]),
-                   f"weights and activations int8, ranges calibrated on {CALIBRATION_SAMPLES} training samples"),
-                  ("fp16", lambda: fp16(fp32, d / "fp16.onnx"), "weights and arithmetic in half precision")]
+        makers = [
+            ("fp32 ONNX", lambda: fp32, "the zoo's exported file"),
+            (
+                "int8 dynamic",
+                lambda: _int8_dynamic(entry, directory, d),
+                "weights int8, activations quantized at run time",
+            ),
+            (
+                "int8 static",
+                lambda: static_int8(fp32, d / "static.onnx", ds.X_train[:CALIBRATION_SAMPLES]),
+                f"weights and activations int8, ranges calibrated on {CALIBRATION_SAMPLES} training samples",
+            ),
+            ("fp16", lambda: fp16(fp32, d / "fp16.onnx"), "weights and arithmetic in half precision"),
+        ]
         for i, (name, make, note) in enumerate(makers, start=1):
             tick(i, name)
             try:
                 path = make()
                 sess = runtime.session(path, device="auto")
-                out.append(measure_runner(name, path.stat().st_size, lambda x, s=sess: next(iter(s.run(x).values())),
-                                          X, y, task, meter, batch, min_seconds, f"{note}; {sess.provider}"))
+                out.append(
+                    measure_runner(
+                        name,
+                        path.stat().st_size,
+                        lambda x, s=sess: next(iter(s.run(x).values())),
+                        X,
+                        y,
+                        task,
+                        meter,
+                        batch,
+                        min_seconds,
+                        f"{note}; {sess.provider}",
+                    )
+                )
             except (CoreError, RuntimeError, ValueError, onnx.checker.ValidationError) as e:
-                out.append(Variant(name, 0, np.nan, np.nan, batch, np.nan, np.nan, zoo.headline(task), "",
-                                   f"not run: {type(e).__name__}: {str(e)[:160]}"))
+                out.append(
+                    Variant(
+                        name,
+                        0,
+                        np.nan,
+                        np.nan,
+                        batch,
+                        np.nan,
+                        np.nan,
+                        zoo.headline(task),
+                        "",
+                        f"not run: {type(e).__name__}: {str(e)[:160]}",
+                    )
+                )
     tick(steps, "done")
     return out
 
@@ -131,6 +187,7 @@ def _int8_dynamic(entry: dict, directory: Path, tmp: Path) -> Path:
     if path.exists():
         return path
     from core.export import quantize_int8
+
     return quantize_int8(directory / entry["file"], tmp / "dynamic.onnx")
 
 
@@ -146,13 +203,17 @@ def verdicts(variants: list[Variant]) -> list[str]:
             continue
         ratio = v.bytes / ref.bytes
         if ratio >= 1:
-            lines.append(f"{v.name}: the file is {ratio:.2f}x the fp32 file: LARGER. The quantization parameters and "
-                         "extra nodes outweigh the saving on so few weights; compression does not pay here.")
+            lines.append(
+                f"{v.name}: the file is {ratio:.2f}x the fp32 file: LARGER. The quantization parameters and "
+                "extra nodes outweigh the saving on so few weights; compression does not pay here."
+            )
         else:
             lines.append(f"{v.name}: {ratio:.0%} of the fp32 file.")
         if v.latency_batch_ms > ref.latency_batch_ms * 1.05:
-            lines.append(f"{v.name}: {v.latency_batch_ms / ref.latency_batch_ms:.1f}x SLOWER than fp32 at batch "
-                         f"{v.batch}: the (de)quantize steps cost more than the int8 arithmetic saves.")
+            lines.append(
+                f"{v.name}: {v.latency_batch_ms / ref.latency_batch_ms:.1f}x SLOWER than fp32 at batch "
+                f"{v.batch}: the (de)quantize steps cost more than the int8 arithmetic saves."
+            )
         drop = ref.metric - v.metric
         if drop > zoo.INT8_ACC_TOL:
             lines.append(f"{v.name}: {v.metric_name} drops by {drop:.3f} (tolerance {zoo.INT8_ACC_TOL}).")

@@ -58,9 +58,16 @@ class Dataset:
         return self.task == "classification" and self.n_features == 2
 
     def describe(self) -> dict:
-        return {"name": self.name, "task": self.task, "seed": self.seed, "options": dict(self.options),
-                "train": len(self.X_train), "validation": len(self.X_val),
-                "features": int(self.n_features), "classes": int(self.n_classes)}
+        return {
+            "name": self.name,
+            "task": self.task,
+            "seed": self.seed,
+            "options": dict(self.options),
+            "train": len(self.X_train),
+            "validation": len(self.X_val),
+            "features": int(self.n_features),
+            "classes": int(self.n_classes),
+        }
 
 
 def _check_int(name: str, value, low: int, high: int) -> int:
@@ -89,9 +96,11 @@ def _check_float32(feature_names, *arrays) -> None:
         bad = ~(np.isfinite(a) & (np.abs(a) <= FLOAT32_MAX))
         if bad.any():
             col = feature_names[int(np.argmax(np.atleast_2d(bad).any(0)))]
-            raise DatasetError(f"Column {col!r} holds values too large for 32-bit floats (beyond ±3.4e38, or too "
-                               "spread out to standardize). Rescale that column (for example divide it by a "
-                               "power of ten) or leave it out.")
+            raise DatasetError(
+                f"Column {col!r} holds values too large for 32-bit floats (beyond ±3.4e38, or too "
+                "spread out to standardize). Rescale that column (for example divide it by a "
+                "power of ten) or leave it out."
+            )
 
 
 def _spirals(n: int, noise: float, rng: np.random.Generator):
@@ -175,8 +184,9 @@ def load(name: str, seed: int = 0, **options) -> Dataset:
 
         unknown = set(options) - {"n_samples", "noise", "val_fraction"}
         if unknown:
-            raise DatasetError(f"Unknown option(s) {sorted(unknown)} for bigmodel; allowed: n_samples, noise, "
-                               "val_fraction.")
+            raise DatasetError(
+                f"Unknown option(s) {sorted(unknown)} for bigmodel; allowed: n_samples, noise, val_fraction."
+            )
         return bigmodel_data.load(seed=_check_int("seed", seed, 0, 2**31 - 1), **options)
     allowed = {"n_samples", "noise", "val_fraction", "standardize", "slope", "intercept", "length", "offset"}
     unknown = set(options) - allowed
@@ -194,8 +204,18 @@ def load(name: str, seed: int = 0, **options) -> Dataset:
         used.update(n_samples=n, length=length, offset=offset)
         X, y = _sequences(name, n, length, offset, seed)
         Xt, Xv, yt, yv = train_test_split(X, y, test_size=val_fraction, random_state=seed)
-        return Dataset(name, "sequence", Xt, yt, Xv, yv, tuple(f"t{i}" for i in range(length)),
-                       tuple(str(v) for v in range(VOCAB)), seed=seed, options=used)
+        return Dataset(
+            name,
+            "sequence",
+            Xt,
+            yt,
+            Xv,
+            yv,
+            tuple(f"t{i}" for i in range(length)),
+            tuple(str(v) for v in range(VOCAB)),
+            seed=seed,
+            options=used,
+        )
 
     default_noise = {"linear": 0.1, "circles": 0.08, "spirals": 0.05, "xor": 0.05}.get(name, 0.15)
     noise = _check_float("noise", options.get("noise", default_noise), 0.0, 2.0)
@@ -209,15 +229,27 @@ def load(name: str, seed: int = 0, **options) -> Dataset:
     used["standardize"] = standardize
     (X, y), feature_names, class_names = _raw_tabular(name, n, noise, seed, slope, intercept)
     task = "regression" if name == "linear" else "classification"
-    return _split(name, task, np.asarray(X, float), np.asarray(y), feature_names, class_names,
-                  seed, val_fraction, standardize, used)
+    return _split(
+        name,
+        task,
+        np.asarray(X, float),
+        np.asarray(y),
+        feature_names,
+        class_names,
+        seed,
+        val_fraction,
+        standardize,
+        used,
+    )
 
 
 def _split(name, task, X, y, feature_names, class_names, seed, val_fraction, standardize, options) -> Dataset:
     n_val = int(np.ceil(val_fraction * len(X)))  # what train_test_split will hold out
     if task == "classification" and n_val < len(class_names):
-        raise DatasetError(f"The validation split would hold {n_val} rows, fewer than the {len(class_names)} classes, "
-                           "so not every class can be checked. Raise the validation share or the number of samples.")
+        raise DatasetError(
+            f"The validation split would hold {n_val} rows, fewer than the {len(class_names)} classes, "
+            "so not every class can be checked. Raise the validation share or the number of samples."
+        )
     stratify = y if task == "classification" and np.bincount(y).min() >= 2 else None
     Xt, Xv, yt, yv = train_test_split(X, y, test_size=val_fraction, random_state=seed, stratify=stratify)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked, column by column, just below
@@ -230,13 +262,32 @@ def _split(name, task, X, y, feature_names, class_names, seed, val_fraction, sta
         yt, yv = yt.astype(np.int64), yv.astype(np.int64)
     else:
         yt, yv = yt.astype(np.float32).reshape(-1, 1), yv.astype(np.float32).reshape(-1, 1)
-    return Dataset(name, task, Xt.astype(np.float32), yt, Xv.astype(np.float32), yv,
-                   tuple(feature_names), tuple(class_names), mean.astype(np.float32),
-                   std.astype(np.float32), seed, options)
+    return Dataset(
+        name,
+        task,
+        Xt.astype(np.float32),
+        yt,
+        Xv.astype(np.float32),
+        yv,
+        tuple(feature_names),
+        tuple(class_names),
+        mean.astype(np.float32),
+        std.astype(np.float32),
+        seed,
+        options,
+    )
 
 
-def from_arrays(X, y, task: str = "classification", name: str = "custom", seed: int = 0,
-                val_fraction: float = 0.25, feature_names=None, standardize: bool = True) -> Dataset:
+def from_arrays(
+    X,
+    y,
+    task: str = "classification",
+    name: str = "custom",
+    seed: int = 0,
+    val_fraction: float = 0.25,
+    feature_names=None,
+    standardize: bool = True,
+) -> Dataset:
     """A dataset from the user's own arrays (for example a CSV's columns), validated.
 
     Raises only DatasetError: every problem of shape, type, size or range says what to change."""
@@ -246,8 +297,10 @@ def from_arrays(X, y, task: str = "classification", name: str = "custom", seed: 
         raise DatasetError(f"Features must be a table with one row per label: got X {X.shape}, y {y.shape}.")
     if X.shape[1] == 0:
         raise DatasetError("Pick at least one feature column: the table has none.")
-    if not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating)) \
-            or not np.isfinite(X.astype(float)).all():
+    if (
+        not (np.issubdtype(X.dtype, np.integer) or np.issubdtype(X.dtype, np.floating))
+        or not np.isfinite(X.astype(float)).all()
+    ):
         raise DatasetError("Every feature value must be a finite number; remove or fill empty and text cells.")
     if not 20 <= len(X) <= MAX_SAMPLES:
         raise DatasetError(f"Need 20 to {MAX_SAMPLES} rows, got {len(X)}.")
@@ -276,8 +329,20 @@ def from_arrays(X, y, task: str = "classification", name: str = "custom", seed: 
         if not np.isfinite(y).all():
             raise DatasetError("Every target value must be a finite number.")
         if np.abs(y).max() > MAX_TARGET:
-            raise DatasetError(f"The target holds values beyond ±{MAX_TARGET:g}; their squared error would not fit "
-                               "32-bit floats. Rescale the target (for example divide it by a power of ten).")
+            raise DatasetError(
+                f"The target holds values beyond ±{MAX_TARGET:g}; their squared error would not fit "
+                "32-bit floats. Rescale the target (for example divide it by a power of ten)."
+            )
         class_names = ()
-    return _split(name, task, X.astype(float), y, feature_names, class_names, seed, val_fraction,
-                  standardize, {"val_fraction": val_fraction, "standardize": standardize})
+    return _split(
+        name,
+        task,
+        X.astype(float),
+        y,
+        feature_names,
+        class_names,
+        seed,
+        val_fraction,
+        standardize,
+        {"val_fraction": val_fraction, "standardize": standardize},
+    )

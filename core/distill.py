@@ -41,27 +41,41 @@ class DistillConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(self.widths))
-        if not (isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature)
-                and 0.5 <= self.temperature <= 50):
+        if not (
+            isinstance(self.temperature, (int, float))
+            and math.isfinite(self.temperature)
+            and 0.5 <= self.temperature <= 50
+        ):
             raise ConfigError(f"The temperature T must be a number from 0.5 to 50, got {self.temperature!r}.")
         if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and 0 <= self.alpha <= 1):
             raise ConfigError(f"alpha must be a number from 0 to 1, got {self.alpha!r}.")
         if not (isinstance(self.epochs, int) and 1 <= self.epochs <= 500):
             raise ConfigError(f"Student epochs must be a whole number from 1 to 500, got {self.epochs!r}.")
-        if self.labels is not None and not (isinstance(self.labels, int) and not isinstance(self.labels, bool)
-                                            and self.labels >= 10):
-            raise ConfigError(f"Labelled samples must be a whole number of at least 10 (or None for all), "
-                              f"got {self.labels!r}.")
+        if self.labels is not None and not (
+            isinstance(self.labels, int) and not isinstance(self.labels, bool) and self.labels >= 10
+        ):
+            raise ConfigError(
+                f"Labelled samples must be a whole number of at least 10 (or None for all), got {self.labels!r}."
+            )
 
 
-def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, y: torch.Tensor, temperature: float,
-                      alpha: float, has_label: torch.Tensor | None = None) -> torch.Tensor:
+def distillation_loss(
+    student: torch.Tensor,
+    teacher: torch.Tensor,
+    y: torch.Tensor,
+    temperature: float,
+    alpha: float,
+    has_label: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Hinton et al. 2015: alpha T^2 KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) CE(s, y); logits (N, k).
 
     ``has_label`` (N,) bool: the cross-entropy averages over the labelled rows only (0 when none)."""
     T = temperature
-    soft = nn.functional.kl_div(torch.log_softmax(student / T, -1), torch.softmax(teacher / T, -1),
-                                reduction="batchmean") * T * T
+    soft = (
+        nn.functional.kl_div(torch.log_softmax(student / T, -1), torch.softmax(teacher / T, -1), reduction="batchmean")
+        * T
+        * T
+    )
     if has_label is not None and not bool(has_label.all()):
         hard = nn.functional.cross_entropy(student[has_label], y[has_label]) if has_label.any() else student.sum() * 0
     else:
@@ -79,12 +93,13 @@ def labelled_indices(n: int, labels: int | None, seed: int) -> torch.Tensor:
 def train_student(teacher: nn.Module, dataset: Dataset, config: DistillConfig, on_epoch=None) -> nn.Module:
     """A student MLP trained from ``teacher``'s soft targets (alpha > 0) or labels alone (alpha = 0)."""
     if dataset.task != "classification" or getattr(teacher, "config", None) is None:
-        raise ConfigError("Distillation here needs a classification teacher (soft targets over classes); "
-                          "pick a classifier from the zoo.")
+        raise ConfigError(
+            "Distillation here needs a classification teacher (soft targets over classes); "
+            "pick a classifier from the zoo."
+        )
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    student = models.build("mlp", in_features=dataset.n_features, widths=config.widths,
-                           out_features=dataset.n_classes)
+    student = models.build("mlp", in_features=dataset.n_features, widths=config.widths, out_features=dataset.n_classes)
     X, y = torch.as_tensor(dataset.X_train), torch.as_tensor(dataset.y_train)
     labelled = labelled_indices(len(X), config.labels, config.seed)
     has_label = torch.zeros(len(X), dtype=torch.bool)
@@ -97,9 +112,10 @@ def train_student(teacher: nn.Module, dataset: Dataset, config: DistillConfig, o
     for epoch in range(1, config.epochs + 1):
         order = pool[torch.randperm(len(pool), generator=gen)]
         for i in range(0, len(order), config.batch_size):
-            idx = order[i: i + config.batch_size]
-            loss = distillation_loss(student(X[idx]), soft_targets[idx], y[idx], config.temperature, config.alpha,
-                                     has_label[idx])
+            idx = order[i : i + config.batch_size]
+            loss = distillation_loss(
+                student(X[idx]), soft_targets[idx], y[idx], config.temperature, config.alpha, has_label[idx]
+            )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -140,8 +156,19 @@ def compare(teacher: nn.Module, dataset: Dataset, config: DistillConfig, seeds=(
     for i, seed in enumerate(seeds):
         for j, alpha in enumerate((config.alpha, 0.0)):
             c = dataclasses.replace(config, alpha=alpha, seed=seed)
-            cb = (lambda e, k=2 * i + j: progress((k + e["epoch"] / e["epochs"]) / (2 * len(seeds)))) if progress else None
+            cb = (
+                (lambda e, k=2 * i + j: progress((k + e["epoch"] / e["epochs"]) / (2 * len(seeds))))
+                if progress
+                else None
+            )
             student = train_student(teacher, dataset, c, cb)
             (distilled if j == 0 else plain).append(accuracy(student, dataset.X_val, dataset.y_val))
-    return Comparison(config, tuple(seeds), accuracy(teacher, dataset.X_val, dataset.y_val), tuple(distilled),
-                      tuple(plain), models.n_parameters(teacher), models.n_parameters(student))
+    return Comparison(
+        config,
+        tuple(seeds),
+        accuracy(teacher, dataset.X_val, dataset.y_val),
+        tuple(distilled),
+        tuple(plain),
+        models.n_parameters(teacher),
+        models.n_parameters(student),
+    )

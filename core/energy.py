@@ -46,6 +46,7 @@ class Reading:
 
 def cores() -> int:
     import torch
+
     return max(1, torch.get_num_threads())
 
 
@@ -63,14 +64,18 @@ class Meter:
             logging.getLogger("zeus").setLevel(logging.ERROR)
             import torch
             from zeus.monitor import ZeusMonitor
+
             gpus = [torch.cuda.current_device()] if device != "cpu" and torch.cuda.is_available() else []
             self.monitor = ZeusMonitor(gpu_indices=gpus, approx_instant_energy=False)
             self.gpu, self.cpu = list(self.monitor.gpu_indices), list(self.monitor.cpu_indices)
         except Exception as e:  # noqa: BLE001 -- Zeus raises untyped errors when no counter can be opened
             self.monitor, self.reason = None, f"Zeus could not start ({type(e).__name__}: {str(e)[:120]})."
         if self.monitor is not None and not (self.gpu or self.cpu):
-            self.reason = ("No NVIDIA GPU with NVML, and no readable RAPL counter (/sys/class/powercap is "
-                           + ("absent" if not os.path.exists("/sys/class/powercap") else "not readable") + ").")
+            self.reason = (
+                "No NVIDIA GPU with NVML, and no readable RAPL counter (/sys/class/powercap is "
+                + ("absent" if not os.path.exists("/sys/class/powercap") else "not readable")
+                + ")."
+            )
         self.source = "NVML (Zeus)" if self.gpu else "RAPL (Zeus)" if self.cpu else ESTIMATE
 
     def _joules(self, m) -> float:
@@ -91,7 +96,9 @@ class Meter:
         m = self.monitor.end_window(name, sync_execution=True)
         return self._joules(m), float(m.time)
 
-    def measure(self, work: Callable[[], object], min_seconds: float = MIN_SECONDS, max_repeats: int = 100_000) -> Reading:
+    def measure(
+        self, work: Callable[[], object], min_seconds: float = MIN_SECONDS, max_repeats: int = 100_000
+    ) -> Reading:
         """Energy of one call of ``work``: the work runs back to back until the window spans
         ``min_seconds`` (counters update every 20-100 ms), and the total is divided by the repeats."""
         t = time.perf_counter()
@@ -102,15 +109,24 @@ class Meter:
         def loop():
             for _ in range(repeats):
                 work()
+
         joules, seconds = self.window(loop)
-        return Reading(joules / repeats, seconds / repeats, repeats, self.source, self.explain(repeats, seconds),
-                       estimate_watts() if self.source == ESTIMATE else None)
+        return Reading(
+            joules / repeats,
+            seconds / repeats,
+            repeats,
+            self.source,
+            self.explain(repeats, seconds),
+            estimate_watts() if self.source == ESTIMATE else None,
+        )
 
     def explain(self, repeats: int, seconds: float) -> str:
         what = f"{repeats} repetition(s) in a {seconds:.2f} s window"
         if self.source == ESTIMATE:
-            return (f"Estimate: {self.reason} Energy = time x {estimate_watts():g} W ({WATTS_PER_CORE:g} W per core x "
-                    f"{cores()} cores, a stated figure, not a reading); {what}.")
+            return (
+                f"Estimate: {self.reason} Energy = time x {estimate_watts():g} W ({WATTS_PER_CORE:g} W per core x "
+                f"{cores()} cores, a stated figure, not a reading); {what}."
+            )
         return f"Measured by Zeus from {self.source.split()[0]}; {what}."
 
 
@@ -143,6 +159,7 @@ def traced(meter: Meter, run: Callable[[Callable], object]) -> tuple[object, Tra
         trace.joules += j
         trace.seconds.append(now - state["start"])
         trace.watts.append(j / max(s, 1e-9))
+
     try:
         result = run(on_epoch)
     finally:
@@ -163,8 +180,12 @@ class Prediction:
 
 def predict(parameters: int, samples_seen: int, flop_rate: float, watts: float) -> Prediction:
     """Kaplan et al. 2020: FLOPs ~ 6 N D; time = FLOPs / rate; energy = time x power."""
-    for name, v, hi in (("Parameters", parameters, 1e13), ("Samples seen", samples_seen, 1e13),
-                        ("FLOP rate", flop_rate, 1e18), ("Power (W)", watts, 1e5)):
+    for name, v, hi in (
+        ("Parameters", parameters, 1e13),
+        ("Samples seen", samples_seen, 1e13),
+        ("FLOP rate", flop_rate, 1e18),
+        ("Power (W)", watts, 1e5),
+    ):
         if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= hi):
             raise ConfigError(f"{name} must be a number above 0 and at most {hi:g}, got {v!r}.")
     flops = 6.0 * parameters * samples_seen
@@ -176,6 +197,13 @@ def conditions() -> dict:
     import onnxruntime
     import torch
     import zeus
-    return {"device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({platform.processor() or platform.machine()})",
-            "threads": cores(), "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
-            "zeus": zeus.__version__}
+
+    return {
+        "device": torch.cuda.get_device_name(0)
+        if torch.cuda.is_available()
+        else f"CPU ({platform.processor() or platform.machine()})",
+        "threads": cores(),
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "zeus": zeus.__version__,
+    }

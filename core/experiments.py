@@ -39,8 +39,20 @@ SPACE = {
     "l2": (0.0, 0.0001, 0.001, 0.01, 0.1),
     "seed": tuple(range(10)),
 }
-BASE = {"dataset": "moons", "n_samples": 400, "noise": 0.15, "activation": "relu", "epochs": 30,
-        "lr": 0.01, "optimizer": "adam", "width": 16, "depth": 2, "batch_size": 32, "l2": 0.0, "seed": 0}
+BASE = {
+    "dataset": "moons",
+    "n_samples": 400,
+    "noise": 0.15,
+    "activation": "relu",
+    "epochs": 30,
+    "lr": 0.01,
+    "optimizer": "adam",
+    "width": 16,
+    "depth": 2,
+    "batch_size": 32,
+    "l2": 0.0,
+    "seed": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +84,10 @@ def plan(base: dict, space: dict, mode: str = "grid", n: int = 12, seed: int = 0
     if mode == "grid":
         total = int(np.prod([len(space[k]) for k in keys])) if keys else 1
         if total > MAX_RUNS:
-            raise ConfigError(f"This grid has {total} runs; an experiment has at most {MAX_RUNS}. Pick fewer values, "
-                              "or use random search with a number of runs.")
+            raise ConfigError(
+                f"This grid has {total} runs; an experiment has at most {MAX_RUNS}. Pick fewer values, "
+                "or use random search with a number of runs."
+            )
         combos = list(itertools.product(*(space[k] for k in keys)))
     elif mode == "random":
         if not 1 <= int(n) <= MAX_RUNS:
@@ -85,8 +99,10 @@ def plan(base: dict, space: dict, mode: str = "grid", n: int = 12, seed: int = 0
     runs = [{**base, **{k: (v.item() if hasattr(v, "item") else v) for k, v in zip(keys, c)}} for c in combos]
     epochs = sum(r["epochs"] for r in runs)
     if epochs > MAX_TOTAL_EPOCHS:
-        raise ConfigError(f"These {len(runs)} runs train {epochs} epochs in all; an experiment trains at most "
-                          f"{MAX_TOTAL_EPOCHS}. Lower the epochs or the number of runs.")
+        raise ConfigError(
+            f"These {len(runs)} runs train {epochs} epochs in all; an experiment trains at most "
+            f"{MAX_TOTAL_EPOCHS}. Lower the epochs or the number of runs."
+        )
     return runs
 
 
@@ -95,13 +111,24 @@ def dataset_of(s: dict) -> data.Dataset:
 
 
 def model_options(s: dict, ds: data.Dataset) -> dict:
-    return {"in_features": ds.n_features, "widths": (int(s["width"]),) * int(s["depth"]), "out_features": ds.n_classes,
-            "activation": s["activation"], "dropout": 0.0, "batch_norm": False}
+    return {
+        "in_features": ds.n_features,
+        "widths": (int(s["width"]),) * int(s["depth"]),
+        "out_features": ds.n_classes,
+        "activation": s["activation"],
+        "dropout": 0.0,
+        "batch_norm": False,
+    }
 
 
 def train_options(s: dict) -> dict:
-    return {"optimizer": s["optimizer"], "lr": float(s["lr"]), "epochs": int(s["epochs"]),
-            "batch_size": int(s["batch_size"]), "l2": float(s["l2"])}
+    return {
+        "optimizer": s["optimizer"],
+        "lr": float(s["lr"]),
+        "epochs": int(s["epochs"]),
+        "batch_size": int(s["batch_size"]),
+        "l2": float(s["l2"]),
+    }
 
 
 def train_one(s: dict) -> RunResult:
@@ -120,9 +147,19 @@ def train_one(s: dict) -> RunResult:
     pts = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
     proba = boundary.softmax(boundary.torch_logits(model)(pts))[:, 1].reshape(len(PLANE), len(PLANE))
     curves = {k: list(getattr(hist, k)) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
-    return RunResult(dict(s), "ok", "", curves, hist.val_acc[-1], hist.val_loss[-1], proba.astype(np.float32),
-                     models.config_dict(model), {k: v.numpy().copy() for k, v in model.state_dict().items()},
-                     time.perf_counter() - start, worker)
+    return RunResult(
+        dict(s),
+        "ok",
+        "",
+        curves,
+        hist.val_acc[-1],
+        hist.val_loss[-1],
+        proba.astype(np.float32),
+        models.config_dict(model),
+        {k: v.numpy().copy() for k, v in model.state_dict().items()},
+        time.perf_counter() - start,
+        worker,
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +175,7 @@ def _shield_broken_amdsmi() -> None:
     Ray process this one starts (they inherit PYTHONPATH), so Ray sees no AMD GPU instead of crashing."""
     try:
         import amdsmi  # noqa: F401
+
         return
     except ImportError:
         return
@@ -161,8 +199,10 @@ def check_address(address: str, timeout: float = 3.0) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError:
-        raise ConfigError(f"The Ray cluster at {hostport[:80]} does not answer. Check the address and that "
-                          "`ray start --head` runs there; leave the address empty to use this machine.") from None
+        raise ConfigError(
+            f"The Ray cluster at {hostport[:80]} does not answer. Check the address and that "
+            "`ray start --head` runs there; leave the address empty to use this machine."
+        ) from None
 
 
 def connect(address: str | None = None, workers: int | None = None, use_ray: bool = True) -> Engine:
@@ -176,8 +216,11 @@ def connect(address: str | None = None, workers: int | None = None, use_ray: boo
     try:
         import ray
     except ImportError:
-        return Engine("in-process", 1, "Ray is not installed here (pip install ray); the runs train one after "
-                                       "another in this process.")
+        return Engine(
+            "in-process",
+            1,
+            "Ray is not installed here (pip install ray); the runs train one after another in this process.",
+        )
     if address and address != "auto":
         check_address(address)
     try:
@@ -187,20 +230,29 @@ def connect(address: str | None = None, workers: int | None = None, use_ray: boo
         if not ray.is_initialized():
             root = str(Path(__file__).resolve().parent.parent)
             if address:
-                ray.init(address=address, runtime_env={"py_modules": [str(Path(__file__).resolve().parent)]},
-                         log_to_driver=False)
+                ray.init(
+                    address=address,
+                    runtime_env={"py_modules": [str(Path(__file__).resolve().parent)]},
+                    log_to_driver=False,
+                )
             else:
-                os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(
-                    [root, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]))
+                os.environ["PYTHONPATH"] = os.pathsep.join(
+                    dict.fromkeys([root, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]])
+                )
                 ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
         _connected_to = address
         cpus = int(ray.cluster_resources().get("CPU", 1))
     except Exception as e:  # noqa: BLE001  (Ray raises many kinds; every one means: train here instead)
         if address:
-            raise ConfigError(f"Could not connect to the Ray cluster at {address[:80]} ({type(e).__name__}); "
-                              "leave the address empty to use this machine.") from None
-        return Engine("in-process", 1, f"Ray could not start here ({type(e).__name__}); the runs train one after "
-                                       "another in this process.")
+            raise ConfigError(
+                f"Could not connect to the Ray cluster at {address[:80]} ({type(e).__name__}); "
+                "leave the address empty to use this machine."
+            ) from None
+        return Engine(
+            "in-process",
+            1,
+            f"Ray could not start here ({type(e).__name__}); the runs train one after another in this process.",
+        )
     return Engine("ray-cluster" if address else "ray-local", max(1, cpus))
 
 
@@ -213,6 +265,7 @@ def alive() -> bool:
     if _connected_to is None:
         return False
     import ray
+
     return ray.is_initialized()
 
 
@@ -221,6 +274,7 @@ def disconnect() -> None:
     global _connected_to, _remote
     if _connected_to is not None:
         import ray
+
         try:
             ray.shutdown()
         except Exception:  # noqa: BLE001, S110  (a Ray that died cannot shut down cleanly; it is gone either way)
@@ -271,5 +325,9 @@ def disagreement(a: RunResult, b: RunResult) -> np.ndarray:
 def diff(a: RunResult, b: RunResult) -> dict:
     """Settings that differ ({name: (a, b)}) and metric deltas (b - a)."""
     changed = {k: (a.settings[k], b.settings.get(k)) for k in a.settings if a.settings[k] != b.settings.get(k)}
-    return {"changed": changed, "val_acc": b.val_acc - a.val_acc, "val_loss": b.val_loss - a.val_loss,
-            "disagree": float(disagreement(a, b).mean()) if a.proba is not None and b.proba is not None else float("nan")}
+    return {
+        "changed": changed,
+        "val_acc": b.val_acc - a.val_acc,
+        "val_loss": b.val_loss - a.val_loss,
+        "disagree": float(disagreement(a, b).mean()) if a.proba is not None and b.proba is not None else float("nan"),
+    }

@@ -42,15 +42,25 @@ class WithAttention(nn.Module):
         return (main, *attention)
 
 
-def export_proto(module: nn.Module, example: tuple, inputs: list, outputs: list, dynamic: dict,
-                 opset: int = OPSET) -> onnx.ModelProto:
+def export_proto(
+    module: nn.Module, example: tuple, inputs: list, outputs: list, dynamic: dict, opset: int = OPSET
+) -> onnx.ModelProto:
     """The one call to torch.onnx.export: TorchScript exporter, weights inside the file."""
     buf = io.BytesIO()
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(module, example, buf, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
-                              opset_version=opset, dynamo=False, external_data=False)
+            torch.onnx.export(
+                module,
+                example,
+                buf,
+                input_names=inputs,
+                output_names=outputs,
+                dynamic_axes=dynamic,
+                opset_version=opset,
+                dynamo=False,
+                external_data=False,
+            )
     except Exception as e:  # noqa: BLE001 -- the exporter raises many untyped errors
         raise ModelError(f"The ONNX exporter could not export this model: {str(e).splitlines()[0][:200]}") from None
     return onnx.load_from_string(buf.getvalue())
@@ -99,8 +109,9 @@ def example_input(model: nn.Module, batch: int = 2) -> torch.Tensor:
     return torch.zeros(batch, model.config.in_features)
 
 
-def to_onnx_bytes(model: nn.Module, example: torch.Tensor | None = None, metadata: dict | None = None,
-                  opset: int = OPSET) -> bytes:
+def to_onnx_bytes(
+    model: nn.Module, example: torch.Tensor | None = None, metadata: dict | None = None, opset: int = OPSET
+) -> bytes:
     """``model`` (eval mode, CPU) as a self-contained, checked ONNX file, in memory.
 
     The batch axis is dynamic (and the sequence axis, for a Transformer, whose attention maps
@@ -136,8 +147,9 @@ def to_onnx_bytes(model: nn.Module, example: torch.Tensor | None = None, metadat
     return proto.SerializeToString()
 
 
-def to_onnx(model: nn.Module, path, example: torch.Tensor | None = None, metadata: dict | None = None,
-            opset: int = OPSET) -> Path:
+def to_onnx(
+    model: nn.Module, path, example: torch.Tensor | None = None, metadata: dict | None = None, opset: int = OPSET
+) -> Path:
     """Export ``model`` to a self-contained ONNX file at ``path`` (see to_onnx_bytes), atomically."""
     path = Path(path)
     atomic_write(path, to_onnx_bytes(model, example, metadata, opset))
@@ -182,8 +194,12 @@ def io_spec(path) -> dict:
 
     def spec(v):
         t = v.type.tensor_type
-        return {"name": v.name, "dtype": _DTYPES.get(t.elem_type, str(t.elem_type)),
-                "shape": [d.dim_param or d.dim_value for d in t.shape.dim]}
+        return {
+            "name": v.name,
+            "dtype": _DTYPES.get(t.elem_type, str(t.elem_type)),
+            "shape": [d.dim_param or d.dim_value for d in t.shape.dim],
+        }
+
     return {"inputs": [spec(v) for v in g.input], "outputs": [spec(v) for v in g.output]}
 
 

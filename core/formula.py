@@ -23,16 +23,44 @@ MAX_CHARS = 200  # longer text is refused before parsing
 MAX_NODES = 200  # a formula of more parts is refused (nesting cannot grow the interpreter's stack past this)
 MAX_EXPONENT = 64.0  # |constant exponent| above this is refused: 9**9**9 gets a message, not a hang or inf
 NAMES = ("x1", "x2", "x", "y")  # x is x1 and y is x2, as a plotted plane reads them
-FUNCTIONS = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
-             "abs": np.abs, "tanh": np.tanh, "min": np.minimum, "max": np.maximum}
+FUNCTIONS = {
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "min": np.minimum,
+    "max": np.maximum,
+}
 ARITY = {"min": 2, "max": 2}  # every other function takes one argument
-BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-          ast.Pow: operator.pow}
-COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
-           ast.Eq: np.equal, ast.NotEq: np.not_equal}
+BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+COMPARE = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
 # The Playground's extra input features, TensorFlow Playground's set: display name -> formula.
-FEATURES = {"x1": "x1", "x2": "x2", "x1²": "x1**2", "x2²": "x2**2", "x1·x2": "x1*x2", "sin x1": "sin(x1)",
-            "sin x2": "sin(x2)"}
+FEATURES = {
+    "x1": "x1",
+    "x2": "x2",
+    "x1²": "x1**2",
+    "x2²": "x2**2",
+    "x1·x2": "x1*x2",
+    "sin x1": "sin(x1)",
+    "sin x2": "sin(x2)",
+}
 SYMBOLS = {"+": "Add", "-": "Sub", "*": "Mult", "/": "Div", "**": "Pow"}
 
 
@@ -43,8 +71,10 @@ class Formula:
 
 
 def _refuse(text: str, why: str) -> DatasetError:
-    return DatasetError(f"The formula {text[:60]!r} {why} Use numbers, x1 and x2 (or x and y), + - * / **, "
-                        f"comparisons such as y > sin(3*x), and the functions {', '.join(FUNCTIONS)}.")
+    return DatasetError(
+        f"The formula {text[:60]!r} {why} Use numbers, x1 and x2 (or x and y), + - * / **, "
+        f"comparisons such as y > sin(3*x), and the functions {', '.join(FUNCTIONS)}."
+    )
 
 
 def _check(node: ast.AST, text: str) -> None:
@@ -64,8 +94,12 @@ def _check(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
         if isinstance(node.op, ast.Pow):
             exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
-            if isinstance(exponent, ast.Constant) and isinstance(exponent.value, (int, float)) \
-                    and not isinstance(exponent.value, bool) and abs(exponent.value) > MAX_EXPONENT:
+            if (
+                isinstance(exponent, ast.Constant)
+                and isinstance(exponent.value, (int, float))
+                and not isinstance(exponent.value, bool)
+                and abs(exponent.value) > MAX_EXPONENT
+            ):
                 raise _refuse(text, f"raises to a power above {MAX_EXPONENT:g}.")
         _check(node.left, text)
         return _check(node.right, text)
@@ -83,8 +117,10 @@ def _check(node: ast.AST, text: str) -> None:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise _refuse(text, "calls something that is not one of the allowed functions.")
         if node.keywords or len(node.args) != ARITY.get(node.func.id, 1):
-            raise _refuse(text, f"calls {node.func.id} with the wrong arguments "
-                                f"({ARITY.get(node.func.id, 1)} expected, no names).")
+            raise _refuse(
+                text,
+                f"calls {node.func.id} with the wrong arguments ({ARITY.get(node.func.id, 1)} expected, no names).",
+            )
         for a in node.args:
             _check(a, text)
         return None
@@ -118,8 +154,10 @@ def _eval(node: ast.AST, env: dict, text: str):
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, env, text), _eval(node.right, env, text)
         if isinstance(node.op, ast.Div) and np.any(np.asarray(right) == 0):
-            raise DatasetError(f"The formula {text[:60]!r} divides by zero somewhere on the plane; "
-                               "add a small number to the divisor, like x1 / (x2**2 + 0.1).")
+            raise DatasetError(
+                f"The formula {text[:60]!r} divides by zero somewhere on the plane; "
+                "add a small number to the divisor, like x1 / (x2**2 + 0.1)."
+            )
         return BINARY[type(node.op)](np.asarray(left, float), np.asarray(right, float))
     if isinstance(node, ast.UnaryOp):
         v = _eval(node.operand, env, text)
@@ -157,8 +195,10 @@ def evaluate(formula: Formula | str, X: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         out = np.broadcast_to(np.asarray(_eval(f.tree.body, env, f.text), float), (len(X),)).copy()
     if not np.isfinite(out).all():
-        raise DatasetError(f"The formula {f.text[:60]!r} gives a value that is not finite (overflow, log or sqrt "
-                           "of a negative number) somewhere on the plane; change it so every value is a number.")
+        raise DatasetError(
+            f"The formula {f.text[:60]!r} gives a value that is not finite (overflow, log or sqrt "
+            "of a negative number) somewhere on the plane; change it so every value is a number."
+        )
     return out
 
 
@@ -170,8 +210,10 @@ def features(X: np.ndarray, names) -> np.ndarray:
     cols = [evaluate(FEATURES.get(n, n), X) for n in names]
     out = np.stack(cols, 1)
     if np.abs(out).max() > 1e6:
-        raise DatasetError("A feature reaches values beyond a million on the plane; scale it down (for example "
-                           "divide by a constant) so the network can learn from it.")
+        raise DatasetError(
+            "A feature reaches values beyond a million on the plane; scale it down (for example "
+            "divide by a constant) so the network can learn from it."
+        )
     return out.astype(np.float32)
 
 
@@ -179,8 +221,10 @@ def labels(rule: Formula | str, X: np.ndarray) -> np.ndarray:
     """Class 1 where the labelling rule holds (is non-zero), else class 0; DatasetError if only one class appears."""
     y = (evaluate(rule, X) != 0).astype(np.int64)
     if y.min() == y.max():
-        raise DatasetError("The labelling rule gives every point the same class; pick a rule that splits the "
-                           "plane, like y > sin(3*x) or x1*x2 > 0.")
+        raise DatasetError(
+            "The labelling rule gives every point the same class; pick a rule that splits the "
+            "plane, like y > sin(3*x) or x1*x2 > 0."
+        )
     return y
 
 
@@ -188,8 +232,9 @@ PLANE = 3.0  # the input plane is [-3, 3] x [-3, 3], in standardized units
 SOURCES = ("moons", "circles", "spirals", "xor", "rule", "drawn")
 
 
-def plane_points(source: str, seed: int, n: int = 200, noise: float = 0.15, rule: str = "",
-                 drawn=()) -> tuple[np.ndarray, np.ndarray]:
+def plane_points(
+    source: str, seed: int, n: int = 200, noise: float = 0.15, rule: str = "", drawn=()
+) -> tuple[np.ndarray, np.ndarray]:
     """(X (N, 2), y (N,)) on the plane: a toy set (core.data, standardized), uniform points labelled by a
     typed rule, or the points the user drew as (x1, x2, class) triples."""
     from core import data
@@ -202,8 +247,9 @@ def plane_points(source: str, seed: int, n: int = 200, noise: float = 0.15, rule
     if source == "drawn":
         pts = np.asarray(list(drawn), float).reshape(-1, 3)
         if len(pts) < 20 or len(np.unique(pts[:, 2])) < 2:
-            raise DatasetError(f"Draw at least 20 points, some of each class, by clicking on the plane "
-                               f"({len(pts)} so far).")
+            raise DatasetError(
+                f"Draw at least 20 points, some of each class, by clicking on the plane ({len(pts)} so far)."
+            )
         return pts[:, :2], pts[:, 2].astype(np.int64)
     ds = data.load(source, seed, n_samples=int(n), noise=float(noise))
     return np.concatenate([ds.X_train, ds.X_val]).astype(float), np.concatenate([ds.y_train, ds.y_val])

@@ -18,7 +18,9 @@ def onnx_dot(path, max_nodes: int = 120) -> str:
     producer = {}
     for v in g.input:
         if v.name not in weights:
-            lines.append(f'{_quote("in:" + v.name)} [label={_quote(v.name)}, shape=oval, style=filled, fillcolor="#dbe9f6"];')
+            lines.append(
+                f'{_quote("in:" + v.name)} [label={_quote(v.name)}, shape=oval, style=filled, fillcolor="#dbe9f6"];'
+            )
             producer[v.name] = "in:" + v.name
     nodes = list(g.node)[:max_nodes]
     for i, n in enumerate(nodes):
@@ -32,7 +34,9 @@ def onnx_dot(path, max_nodes: int = 120) -> str:
         for x in n.output:
             producer[x] = nid
     for v in g.output:
-        lines.append(f'{_quote("out:" + v.name)} [label={_quote(v.name)}, shape=oval, style=filled, fillcolor="#d9f2d9"];')
+        lines.append(
+            f'{_quote("out:" + v.name)} [label={_quote(v.name)}, shape=oval, style=filled, fillcolor="#d9f2d9"];'
+        )
         if v.name in producer:
             lines.append(f"{_quote(producer[v.name])} -> {_quote('out:' + v.name)};")
     if len(g.node) > max_nodes:

@@ -30,7 +30,7 @@ def _chunk_size(n_points: int, widest: int, budget_floats: float, threads: int =
 # large calls, bounded by its free memory.
 MLP_BUDGET_FLOATS = 8e5
 VMAP_BUDGET_FLOATS = 2e6
-GPU_MAX_FLOATS = 2 ** 28  # 1 GiB of float32 activations per call at most
+GPU_MAX_FLOATS = 2**28  # 1 GiB of float32 activations per call at most
 
 
 def _threads(device: torch.device) -> int:
@@ -85,7 +85,11 @@ def _mlp_chunk(model, params, XT, out=None):
     for i, layer in enumerate(model.net):
         if isinstance(layer, nn.Linear):
             bias, weight = params[f"net.{i}.bias"][:, :, None], params[f"net.{i}.weight"]
-            h = torch.baddbmm(bias, weight, h, out=out) if i == last and out is not None else torch.baddbmm(bias, weight, h)
+            h = (
+                torch.baddbmm(bias, weight, h, out=out)
+                if i == last and out is not None
+                else torch.baddbmm(bias, weight, h)
+            )
         elif isinstance(layer, nn.BatchNorm1d):  # eval mode: an affine map per feature
             scale = params[f"net.{i}.weight"] * torch.rsqrt(layer.running_var + layer.eps)
             shift = params[f"net.{i}.bias"] - layer.running_mean * scale
@@ -110,12 +114,12 @@ def _mlp_outputs(model, center, d1, d2, a, b, X, chunk: int, budget_floats: floa
     per_point = max(k * len(X), len(center))
     block = max(1, int(budget_floats // per_point // chunk)) * chunk
     for s in range(0, len(a), block):
-        ab, bb = a[s: s + block], b[s: s + block]
+        ab, bb = a[s : s + block], b[s : s + block]
         coef = torch.stack([torch.ones_like(ab), ab, bb], 1)  # (S, 3)
         blocks = {n: torch.tensordot(coef, t, dims=1) for n, t in parts.items()}  # (S, *shape)
         out = torch.empty(len(ab), k, len(X), dtype=X.dtype, device=X.device)
         for i in range(0, len(ab), chunk):
-            _mlp_chunk(model, {n: t[i: i + chunk] for n, t in blocks.items()}, XT, out[i: i + chunk])
+            _mlp_chunk(model, {n: t[i : i + chunk] for n, t in blocks.items()}, XT, out[i : i + chunk])
         yield out.transpose(1, 2)
 
 
@@ -128,8 +132,21 @@ def _reporting(outputs, total: int, on_progress):
         on_progress(done, total)
 
 
-def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | None = None,
-                   split: int | None = None, on_progress=None, loss: str | None = None):
+def evaluate_plane(
+    model,
+    center,
+    d1,
+    d2,
+    a,
+    b,
+    X,
+    y,
+    task: str,
+    chunk: int | None = None,
+    split: int | None = None,
+    on_progress=None,
+    loss: str | None = None,
+):
     """(loss, accuracy) at each point center + a[k] d1 + b[k] d2, many points per call.
     With ``split``, the loss is over samples [:split] and the accuracy over [split:] (one pass
     over training and validation samples together).
@@ -146,8 +163,12 @@ def evaluate_plane(model, center, d1, d2, a, b, X, y, task: str, chunk: int | No
         if mlp:
             outputs = _mlp_outputs(model, center, d1, d2, a, b, X, chunk)
         else:  # the chunk's parameter rows only: the whole grid never sits in memory at once
-            outputs = (_vmap_forward(model, center[None] + a[i: i + chunk, None] * d1[None] + b[i: i + chunk, None] * d2[None], X)
-                       for i in range(0, len(a), chunk))
+            outputs = (
+                _vmap_forward(
+                    model, center[None] + a[i : i + chunk, None] * d1[None] + b[i : i + chunk, None] * d2[None], X
+                )
+                for i in range(0, len(a), chunk)
+            )
         if on_progress is not None:
             outputs = _reporting(outputs, len(a), on_progress)
         return _score(outputs, y, task, split, loss)
@@ -158,7 +179,9 @@ def evaluate_grid(model, thetas: torch.Tensor, X, y, task: str, chunk: int | Non
     model.eval()
     widest = max(p.shape[0] for p in model.parameters())
     chunk = chunk or _chunk_size(len(X), widest, _budget(X.device, False), _threads(X.device))
-    return _score((_vmap_forward(model, thetas[i: i + chunk], X) for i in range(0, len(thetas), chunk)), y, task, loss=loss)
+    return _score(
+        (_vmap_forward(model, thetas[i : i + chunk], X) for i in range(0, len(thetas), chunk)), y, task, loss=loss
+    )
 
 
 def evaluate_loop(model, thetas: torch.Tensor, X: torch.Tensor, y: torch.Tensor, task: str, loss: str | None = None):

@@ -31,8 +31,18 @@ def runs_csv(results) -> str:
     w = csv.writer(out)
     w.writerow(["run", *keys, "status", "val_acc", "val_loss", "epochs", "seconds", "message"])
     for i, r in enumerate(results, 1):
-        w.writerow([i, *(r.settings.get(k) for k in keys), r.status, f"{r.val_acc:.6g}", f"{r.val_loss:.6g}",
-                    len(r.history.get("val_loss", [])), f"{r.seconds:.3f}", r.message])
+        w.writerow(
+            [
+                i,
+                *(r.settings.get(k) for k in keys),
+                r.status,
+                f"{r.val_acc:.6g}",
+                f"{r.val_loss:.6g}",
+                len(r.history.get("val_loss", [])),
+                f"{r.seconds:.3f}",
+                r.message,
+            ]
+        )
     return out.getvalue()
 
 
@@ -55,14 +65,16 @@ def _svg(title: str, x_title: str, y_title: str, body: list[str], xr, yr) -> str
     for t in np.linspace(*xr, 5):
         x = PAD + (t - xr[0]) / (xr[1] - xr[0] or 1) * (W - 2 * PAD)
         ticks.append(f'<text x="{x:.1f}" y="{H - PAD + 14}" text-anchor="middle" font-size="10">{t:.3g}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif">'
-            f'<rect width="{W}" height="{H}" fill="white"/>'
-            f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{escape(title)}</text>'
-            f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="black"/>'
-            f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="black"/>'
-            f'<text x="{W / 2}" y="{H - 12}" text-anchor="middle" font-size="12">{escape(x_title)}</text>'
-            f'<text x="14" y="{H / 2}" transform="rotate(-90 14 {H / 2})" text-anchor="middle" font-size="12">'
-            f'{escape(y_title)}</text>{"".join(ticks)}{"".join(body)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif">'
+        f'<rect width="{W}" height="{H}" fill="white"/>'
+        f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{escape(title)}</text>'
+        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="black"/>'
+        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="black"/>'
+        f'<text x="{W / 2}" y="{H - 12}" text-anchor="middle" font-size="12">{escape(x_title)}</text>'
+        f'<text x="14" y="{H / 2}" transform="rotate(-90 14 {H / 2})" text-anchor="middle" font-size="12">'
+        f"{escape(y_title)}</text>{''.join(ticks)}{''.join(body)}</svg>"
+    )
 
 
 def _scale(v, r, lo, hi):
@@ -80,8 +92,10 @@ def curves_svg(results, key: str = "val_loss") -> str:
         v = r.history[key]
         px, py = _scale(np.arange(1, len(v) + 1), xr, PAD, W - PAD), _scale(v, yr, H - PAD, PAD)
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py))
-        body.append(f'<polyline points="{pts}" fill="none" stroke="{COLORS[n % len(COLORS)]}" stroke-width="1.5">'
-                    f"<title>run {i}</title></polyline>")
+        body.append(
+            f'<polyline points="{pts}" fill="none" stroke="{COLORS[n % len(COLORS)]}" stroke-width="1.5">'
+            f"<title>run {i}</title></polyline>"
+        )
     return _svg(f"{key} per epoch, every run", "epoch", key, body, xr, yr)
 
 
@@ -94,9 +108,11 @@ def scatter_svg(results, setting: str) -> str:
     for x, (_, r) in zip(xs, pts):
         acc = r.val_acc if np.isfinite(r.val_acc) else 0.0
         colour = COLORS[0] if r.status == "ok" else COLORS[1]
-        body.append(f'<circle cx="{_scale(x, xr, PAD, W - PAD):.1f}" cy="{_scale(acc, (0, 1), H - PAD, PAD):.1f}" '
-                    f'r="5" fill="{colour}"><title>{escape(str(r.settings[setting]))}: {acc:.3f} '
-                    f"({r.status})</title></circle>")
+        body.append(
+            f'<circle cx="{_scale(x, xr, PAD, W - PAD):.1f}" cy="{_scale(acc, (0, 1), H - PAD, PAD):.1f}" '
+            f'r="5" fill="{colour}"><title>{escape(str(r.settings[setting]))}: {acc:.3f} '
+            f"({r.status})</title></circle>"
+        )
     return _svg(f"validation accuracy against {setting}", setting, "validation accuracy", body, xr, (0, 1))
 
 
@@ -105,9 +121,13 @@ def boundary_svg(result) -> str:
         return _svg("No boundary: the run did not finish", "x1", "x2", [], (-3, 3), (-3, 3))
     n = result.proba.shape[0]
     cw, ch = (W - 2 * PAD) / n, (H - 2 * PAD) / n
-    body = [f'<rect x="{PAD + i * cw:.1f}" y="{H - PAD - (j + 1) * ch:.1f}" width="{cw + 0.5:.1f}" '
-            f'height="{ch + 0.5:.1f}" fill="{COLORS[1] if result.proba[j, i] >= 0.5 else COLORS[0]}" '
-            f'fill-opacity="{0.25 + 0.5 * abs(result.proba[j, i] - 0.5):.2f}"/>' for j in range(n) for i in range(n)]
+    body = [
+        f'<rect x="{PAD + i * cw:.1f}" y="{H - PAD - (j + 1) * ch:.1f}" width="{cw + 0.5:.1f}" '
+        f'height="{ch + 0.5:.1f}" fill="{COLORS[1] if result.proba[j, i] >= 0.5 else COLORS[0]}" '
+        f'fill-opacity="{0.25 + 0.5 * abs(result.proba[j, i] - 0.5):.2f}"/>'
+        for j in range(n)
+        for i in range(n)
+    ]
     return _svg("decision boundary of the best run (P(class 1) >= 0.5 in orange)", "x1", "x2", body, (-3, 3), (-3, 3))
 
 
@@ -136,14 +156,26 @@ def build(results, link: str, specs: dict | None = None) -> bytes:
             z.writestr("lab_report/figures/best_boundary.svg", boundary_svg(top))
             model = models.from_config(top.model_config)
             import torch
+
             model.load_state_dict({k: torch.as_tensor(np.array(v)) for k, v in top.weights.items()})
             ds = experiments.dataset_of(top.settings)
-            z.writestr("lab_report/best_run_bundle.zip", bundle.make_bundle(
-                model.eval(), ds, experiments.train_options(top.settings), {"val_acc": top.val_acc,
-                                                                           "val_loss": top.val_loss}, "best_run"))
-        z.writestr("lab_report/README.txt", (
-            f"An experiment of {len(results)} runs ({sum(r.status == 'ok' for r in results)} finished).\n"
-            "runs.csv: settings and final metrics of every run; curves.csv: every run's curves per epoch;\n"
-            "figures/: SVG figures and Vega-Lite specs; link.txt: opens the same experiment settings;\n"
-            "best_run_bundle.zip: the best run's ONNX model, config, data split and train.py.\n"))
+            z.writestr(
+                "lab_report/best_run_bundle.zip",
+                bundle.make_bundle(
+                    model.eval(),
+                    ds,
+                    experiments.train_options(top.settings),
+                    {"val_acc": top.val_acc, "val_loss": top.val_loss},
+                    "best_run",
+                ),
+            )
+        z.writestr(
+            "lab_report/README.txt",
+            (
+                f"An experiment of {len(results)} runs ({sum(r.status == 'ok' for r in results)} finished).\n"
+                "runs.csv: settings and final metrics of every run; curves.csv: every run's curves per epoch;\n"
+                "figures/: SVG figures and Vega-Lite specs; link.txt: opens the same experiment settings;\n"
+                "best_run_bundle.zip: the best run's ONNX model, config, data split and train.py.\n"
+            ),
+        )
     return buf.getvalue()

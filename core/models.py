@@ -38,8 +38,11 @@ class MLPConfig:
         widths = tuple(self.widths)
         if len(widths) > MAX_LAYERS:
             raise ModelError(f"At most {MAX_LAYERS} hidden layers, got {len(widths)}.")
-        object.__setattr__(self, "widths", tuple(checks.whole("Each hidden layer's width", w, 1, MAX_WIDTH,
-                                                              error=ModelError) for w in widths))
+        object.__setattr__(
+            self,
+            "widths",
+            tuple(checks.whole("Each hidden layer's width", w, 1, MAX_WIDTH, error=ModelError) for w in widths),
+        )
         checks.whole("in_features", self.in_features, 1, 4096, error=ModelError)
         checks.whole("out_features", self.out_features, 1, 1000, error=ModelError)
         checks.real("Dropout", self.dropout, 0, 0.999, error=ModelError)
@@ -51,7 +54,9 @@ class MLPConfig:
         if any(not 1 <= w <= MAX_WIDTH for w in self.widths):
             raise ModelError(f"Each hidden layer needs 1 to {MAX_WIDTH} units, got {list(self.widths)}.")
         if not 1 <= self.in_features <= 4096 or not 1 <= self.out_features <= 1000:
-            raise ModelError(f"Inputs must be 1..4096 and outputs 1..1000, got {self.in_features} and {self.out_features}.")
+            raise ModelError(
+                f"Inputs must be 1..4096 and outputs 1..1000, got {self.in_features} and {self.out_features}."
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise ModelError(f"Dropout must be in [0, 1), got {self.dropout}.")
 
@@ -224,16 +229,23 @@ def describe(model: nn.Module) -> str:
     """A one-line architecture, e.g. "MLP 2-16-16-2 relu, dropout 0.1"."""
     c = model.config
     if isinstance(model, Transformer):
-        return (f"Transformer encoder: {c.n_layers} layers x {c.n_heads} heads, d_model {c.d_model}, "
-                f"d_ff {c.d_ff}, vocab {c.vocab_size}, max length {c.max_len}")
+        return (
+            f"Transformer encoder: {c.n_layers} layers x {c.n_heads} heads, d_model {c.d_model}, "
+            f"d_ff {c.d_ff}, vocab {c.vocab_size}, max length {c.max_len}"
+        )
     sizes = "-".join(str(s) for s in (c.in_features, *c.widths, c.out_features))
-    extra = [c.activation] + ([f"dropout {c.dropout:g}"] if c.dropout else []) + (["batch norm"] if c.batch_norm else [])
+    extra = (
+        [c.activation] + ([f"dropout {c.dropout:g}"] if c.dropout else []) + (["batch norm"] if c.batch_norm else [])
+    )
     return f"MLP {sizes} ({', '.join(extra)})"
 
 
 def snapshot(model: nn.Module) -> dict:
     """A model as plain data (its config and NumPy weights): safe to cache, pickle and rebuild."""
-    return {"config": config_dict(model), "state": {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}}
+    return {
+        "config": config_dict(model),
+        "state": {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()},
+    }
 
 
 def restore(snap: dict) -> nn.Module:

@@ -24,7 +24,7 @@ def penalized_weights(model) -> list:
 def unflatten(model, vec: torch.Tensor) -> dict:
     out, i = {}, 0
     for n, p in model.named_parameters():
-        out[n] = vec[..., i: i + p.numel()].reshape(*vec.shape[:-1], *p.shape)
+        out[n] = vec[..., i : i + p.numel()].reshape(*vec.shape[:-1], *p.shape)
         i += p.numel()
     return out
 
@@ -32,6 +32,8 @@ def unflatten(model, vec: torch.Tensor) -> dict:
 def load_flat(model, vec: np.ndarray):
     """Set the model's parameters from one flat vector (a trajectory row)."""
     with torch.no_grad():
-        for (n, p), v in zip(model.named_parameters(), unflatten(model, torch.as_tensor(vec, dtype=torch.float32)).values()):
+        for (_n, p), v in zip(
+            model.named_parameters(), unflatten(model, torch.as_tensor(vec, dtype=torch.float32)).values()
+        ):
             p.copy_(v)
     return model

@@ -23,7 +23,9 @@ from core.data import Dataset
 @dataclass(frozen=True)
 class TrainedModel:
     config: dict  # the network's config with its kind (core.models.config_dict): rebuilds it
-    state: dict  # parameter and buffer name -> NumPy array: the weights it ended with (early stopping: the kept epoch's)
+    state: (
+        dict  # parameter and buffer name -> NumPy array: the weights it ended with (early stopping: the kept epoch's)
+    )
     loss: str  # the loss it was trained with, a key of core.losses.LOSSES
     dataset: Dataset  # the data it was trained on
     history: object = None  # core.train.History (curves, training config, trajectory); None: final weights only (zoo)

@@ -64,14 +64,18 @@ def hold_out_test(dataset: Dataset, fraction: float = TEST_FRACTION) -> Splits:
     """Move ``fraction`` of all rows from the train split into a test split (stratified, by the dataset's seed)
     and standardize again with the remaining train rows only, so the test rows shape nothing."""
     if dataset.task != "classification":
-        raise ConfigError("The regularization comparison is for classification datasets; pick moons, circles, "
-                          "spirals, XOR, Iris or digits.")
+        raise ConfigError(
+            "The regularization comparison is for classification datasets; pick moons, circles, "
+            "spirals, XOR, Iris or digits."
+        )
     if not 0.05 <= fraction <= 0.5:
         raise ConfigError(f"The test fraction must be from 0.05 to 0.5, got {fraction!r}.")
     n_train, n_val = len(dataset.X_train), len(dataset.X_val)
     n_test = round(fraction * (n_train + n_val))
     if n_train - n_test < 10 or n_test < 2:
-        raise ConfigError(f"{n_train + n_val} samples are too few for train, validation and test splits; use more samples.")
+        raise ConfigError(
+            f"{n_train + n_val} samples are too few for train, validation and test splits; use more samples."
+        )
     mean = dataset.mean if dataset.mean is not None else np.zeros(dataset.n_features, np.float32)
     std = dataset.std if dataset.std is not None else np.ones(dataset.n_features, np.float32)
     raw_train, raw_val = dataset.X_train * std + mean, dataset.X_val * std + mean
@@ -84,9 +88,15 @@ def hold_out_test(dataset: Dataset, fraction: float = TEST_FRACTION) -> Splits:
     else:
         mean, std = np.zeros_like(mean), np.ones_like(std)
     scale = lambda X: ((X - mean) / std).astype(np.float32)
-    data = replace(dataset, X_train=scale(raw_train[keep]), y_train=y[keep], X_val=scale(raw_val),
-                   mean=mean.astype(np.float32), std=std.astype(np.float32),
-                   options={**dataset.options, "test_fraction": fraction})
+    data = replace(
+        dataset,
+        X_train=scale(raw_train[keep]),
+        y_train=y[keep],
+        X_val=scale(raw_val),
+        mean=mean.astype(np.float32),
+        std=std.astype(np.float32),
+        options={**dataset.options, "test_fraction": fraction},
+    )
     return Splits(data, scale(raw_train[test]), y[test])
 
 
@@ -162,9 +172,11 @@ def cost(splits: Splits, variants: int, widths=(128, 128), epochs: int = 300) ->
 def check_cost(c: Cost) -> None:
     """Refuse a run past MAX_COST, saying what to lower."""
     if c.over_budget:
-        raise ConfigError(f"This run would cost {c.variants} variants x {c.parameters} parameters x {c.rows} training "
-                          f"rows x {c.epochs} epochs = {c.total:.2g}, over the budget of {MAX_COST:.2g}; lower the "
-                          "epochs, the samples or the number of variants (sweep points).")
+        raise ConfigError(
+            f"This run would cost {c.variants} variants x {c.parameters} parameters x {c.rows} training "
+            f"rows x {c.epochs} epochs = {c.total:.2g}, over the budget of {MAX_COST:.2g}; lower the "
+            "epochs, the samples or the number of variants (sweep points)."
+        )
 
 
 def _options(remedies: dict) -> tuple[dict, dict]:
@@ -192,8 +204,9 @@ def _options(remedies: dict) -> tuple[dict, dict]:
     return model, train
 
 
-def _variant(name: str, remedies: dict, model, history: dict, best_epoch: int, stopped: bool, export: bool,
-             splits: Splits) -> Variant:
+def _variant(
+    name: str, remedies: dict, model, history: dict, best_epoch: int, stopped: bool, export: bool, splits: Splits
+) -> Variant:
     """Scores of the weights a variant ends with (for early stopping: its best epoch), and its ONNX file."""
     w = flat(penalized_weights(model)).numpy()
     b = best_epoch - 1
@@ -203,44 +216,81 @@ def _variant(name: str, remedies: dict, model, history: dict, best_epoch: int, s
         y = torch.as_tensor(splits.y_test)
         test_loss, test_acc = float(CROSS_ENTROPY(logits, y)), float((logits.argmax(1) == y).float().mean())
     metrics = Metrics(
-        train_accuracy=history["train_acc"][b], val_accuracy=history["val_acc"][b], test_accuracy=test_acc,
-        train_loss=history["train_loss"][b], val_loss=history["val_loss"][b], test_loss=test_loss,
-        accuracy_gap=history["train_acc"][b] - test_acc, loss_gap=test_loss - history["train_loss"][b],
-        weight_norm=float(np.linalg.norm(w)), near_zero=float(np.mean(np.abs(w) < NEAR_ZERO)),
-        epochs_run=len(history["train_loss"]), best_epoch=best_epoch, stopped_early=stopped)
+        train_accuracy=history["train_acc"][b],
+        val_accuracy=history["val_acc"][b],
+        test_accuracy=test_acc,
+        train_loss=history["train_loss"][b],
+        val_loss=history["val_loss"][b],
+        test_loss=test_loss,
+        accuracy_gap=history["train_acc"][b] - test_acc,
+        loss_gap=test_loss - history["train_loss"][b],
+        weight_norm=float(np.linalg.norm(w)),
+        near_zero=float(np.mean(np.abs(w) < NEAR_ZERO)),
+        epochs_run=len(history["train_loss"]),
+        best_epoch=best_epoch,
+        stopped_early=stopped,
+    )
     onnx = to_onnx_bytes(model) if export else b""
     return Variant(name, dict(remedies), history, w, metrics, onnx)
 
 
 def _check(splits) -> None:
     if not isinstance(splits, Splits):
-        raise ConfigError("Pass the splits of core.regularization.hold_out_test(dataset), so that a test split "
-                          "is held out from training and from early stopping.")
+        raise ConfigError(
+            "Pass the splits of core.regularization.hold_out_test(dataset), so that a test split "
+            "is held out from training and from early stopping."
+        )
 
 
-def train_variant(splits: Splits, name: str, remedies: dict, widths=(128, 128), epochs: int = 300, lr: float = 0.01,
-                  batch_size: int = 32, seed: int = 0, device: str = "auto", on_epoch=None, export: bool = True) -> Variant:
+def train_variant(
+    splits: Splits,
+    name: str,
+    remedies: dict,
+    widths=(128, 128),
+    epochs: int = 300,
+    lr: float = 0.01,
+    batch_size: int = 32,
+    seed: int = 0,
+    device: str = "auto",
+    on_epoch=None,
+    export: bool = True,
+) -> Variant:
     """One variant with the general trainer (core.train.fit): the path for batch norm."""
     _check(splits)
     model_opts, train_opts = _options(remedies)
     ds = splits.data
     torch.manual_seed(seed)
-    model = models.build("mlp", in_features=ds.n_features, widths=tuple(widths), out_features=ds.n_classes, **model_opts)
-    h = fit(model, ds, on_epoch=on_epoch, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device,
-            record_trajectory=False, **train_opts)
+    model = models.build(
+        "mlp", in_features=ds.n_features, widths=tuple(widths), out_features=ds.n_classes, **model_opts
+    )
+    h = fit(
+        model,
+        ds,
+        on_epoch=on_epoch,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        record_trajectory=False,
+        **train_opts,
+    )
     hist = {"train_loss": h.train_loss, "val_loss": h.val_loss, "train_acc": h.train_acc, "val_acc": h.val_acc}
     return _variant(name, remedies, model, hist, h.best_epoch, h.stopped_early, export, splits)
 
 
-def _train_batched(splits: Splits, named: dict, on_epoch=None, export: bool = True, widths=(128, 128),
-                   **config) -> dict:
+def _train_batched(
+    splits: Splits, named: dict, on_epoch=None, export: bool = True, widths=(128, 128), **config
+) -> dict:
     settings = []
     for remedies in named.values():
         model_opts, train_opts = _options(remedies)
         settings.append({**train_opts, "dropout": model_opts.get("dropout", 0.0)})
     runs = train_together(splits.data, settings, widths=widths, on_epoch=on_epoch, **config)
-    return {name: _variant(name, remedies, r.model, r.history, r.best_epoch, r.stopped_early, export, splits)
-            for (name, remedies), r in zip(named.items(), runs)}
+    return {
+        name: _variant(name, remedies, r.model, r.history, r.best_epoch, r.stopped_early, export, splits)
+        for (name, remedies), r in zip(named.items(), runs)
+    }
 
 
 def run_variants(splits: Splits, variants: dict, on_progress=None, **config) -> dict[str, Variant]:

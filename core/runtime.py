@@ -42,17 +42,19 @@ def cuda_works() -> bool:
         return False
     from onnx import TensorProto, helper
 
-    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "probe",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "probe",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     ort.set_default_logger_severity(4)  # the failed load logs errors; the probe's answer says it
     try:
         so = ort.SessionOptions()
         so.log_severity_level = 4
-        s = ort.InferenceSession(model.SerializeToString(),
-                                 sess_options=so, providers=[CUDA, CPU])
+        s = ort.InferenceSession(model.SerializeToString(), sess_options=so, providers=[CUDA, CPU])
         return s.get_providers()[0] == CUDA
     except Exception:  # noqa: BLE001 -- any failure means CUDA does not work
         return False
@@ -105,11 +107,15 @@ class Session:
             feeds[name] = arr = _converted(name, arr, expected[name].type)
             shape = expected[name].shape
             if len(shape) != np.ndim(arr) or any(isinstance(s, int) and s != a for s, a in zip(shape, np.shape(arr))):
-                raise ZooFileError(f"Input {name!r} must have shape {shape} (strings are free axes), got {np.shape(arr)}.")
+                raise ZooFileError(
+                    f"Input {name!r} must have shape {shape} (strings are free axes), got {np.shape(arr)}."
+                )
         if self.provider == CUDA:
             binding = self.inner.io_binding()
             for name, arr in feeds.items():
-                binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(arr), "cuda", 0))
+                binding.bind_ortvalue_input(
+                    name, ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(arr), "cuda", 0)
+                )
             for name in self.output_names:
                 binding.bind_output(name, "cuda", 0)
             self.inner.run_with_iobinding(binding)
@@ -117,8 +123,9 @@ class Session:
         try:
             return dict(zip(self.output_names, self.inner.run(None, feeds)))
         except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors (a token outside the vocabulary, ...)
-            raise ModelError(f"onnxruntime could not run this input ({str(e)[:200]}). Check its values against the "
-                             "model's inputs.") from None
+            raise ModelError(
+                f"onnxruntime could not run this input ({str(e)[:200]}). Check its values against the model's inputs."
+            ) from None
 
     def timed_run(self, inputs, repeats: int = 5) -> tuple[dict[str, np.ndarray], float]:
         """Outputs and the median latency in seconds over ``repeats`` runs (after one warm-up)."""
@@ -153,8 +160,10 @@ def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | Non
     try:
         inner = ort.InferenceSession(path, sess_options=_options(threads), providers=providers)
     except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors for bad files
-        raise ZooFileError(f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
-                           "Rebuild it with `python -m core build`, or download it again.") from None
+        raise ZooFileError(
+            f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
+            "Rebuild it with `python -m core build`, or download it again."
+        ) from None
     return Session(path, inner, providers[0], inner.get_providers()[0])
 
 
@@ -165,9 +174,13 @@ def session(path, device: str = "auto", threads: int | None = None) -> Session:
     ``Session.fell_back``) or "cpu".
     """
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
-        raise ZooFileError(f"session() takes the path of an .onnx file (str or pathlib.Path), got {type(path).__name__}.")
+        raise ZooFileError(
+            f"session() takes the path of an .onnx file (str or pathlib.Path), got {type(path).__name__}."
+        )
     if threads is not None and (type(threads) is not int or not 1 <= threads <= MAX_THREADS):
-        raise ConfigError(f"threads must be a whole number from 1 to {MAX_THREADS} (None: the default), got {threads!r}.")
+        raise ConfigError(
+            f"threads must be a whole number from 1 to {MAX_THREADS} (None: the default), got {threads!r}."
+        )
     path = os.path.abspath(os.fspath(path))
     if isinstance(path, bytes):
         raise ZooFileError("session() takes the path of an .onnx file as text, not bytes.")
@@ -186,6 +199,7 @@ def info() -> dict:
     """Devices, providers and versions, for `python -m core info` and the home page."""
     import onnx
     import torch
+
     cuda = torch.cuda.is_available()
     return {
         "torch": torch.__version__,

@@ -71,8 +71,14 @@ def start(model_opts: dict, train_opts: dict, seed: int) -> RunState:
     model = models.build("mlp", **model_opts)
     torch.manual_seed(c.seed)  # as fit does, after the model is built
     gen = torch.Generator().manual_seed(c.seed)
-    return RunState(models.config_dict(model), asdict(c), _numpy(model.state_dict()), {},
-                    gen.get_state().numpy().copy(), torch.get_rng_state().numpy().copy())
+    return RunState(
+        models.config_dict(model),
+        asdict(c),
+        _numpy(model.state_dict()),
+        {},
+        gen.get_state().numpy().copy(),
+        torch.get_rng_state().numpy().copy(),
+    )
 
 
 def retune(rs: RunState, **changes) -> RunState:
@@ -116,7 +122,7 @@ def advance(rs: RunState, dataset: Dataset, batches: int | None = None) -> RunSt
     while left > 0:
         if order is None:
             order, cursor = torch.randperm(n, generator=gen).numpy(), 0
-        idx = torch.as_tensor(order[cursor: cursor + bs])
+        idx = torch.as_tensor(order[cursor : cursor + bs])
         cursor += len(idx)
         if not (len(idx) < 2 and has_bn):
             xb, yb = Xt[idx], yt[idx]
@@ -128,9 +134,13 @@ def advance(rs: RunState, dataset: Dataset, batches: int | None = None) -> RunSt
             if c.l2:
                 loss = loss + c.l2 * sum((w * w).sum() for w in weights)
             if not torch.isfinite(loss):
-                raise DivergenceError(f"Training diverged: the loss became {float(loss.detach())} at epoch {epoch + 1}"
-                                      f", with learning rate {c.lr:g}. Reset and try a learning rate 10x smaller "
-                                      f"({c.lr / 10:g}).", epoch + 1, steps + 1)
+                raise DivergenceError(
+                    f"Training diverged: the loss became {float(loss.detach())} at epoch {epoch + 1}"
+                    f", with learning rate {c.lr:g}. Reset and try a learning rate 10x smaller "
+                    f"({c.lr / 10:g}).",
+                    epoch + 1,
+                    steps + 1,
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             named = [(k, p.grad) for k, p in model.named_parameters() if p.grad is not None]
@@ -148,15 +158,26 @@ def advance(rs: RunState, dataset: Dataset, batches: int | None = None) -> RunSt
                 history[f"{split}_acc"].append(av)
             history["grad_norm"].append(float(np.mean(norms)) if norms else 0.0)
             if not np.isfinite(history["train_loss"][-1]):
-                raise DivergenceError(f"Training diverged after epoch {epoch}; reset and lower the learning rate.",
-                                      epoch, 0)
+                raise DivergenceError(
+                    f"Training diverged after epoch {epoch}; reset and lower the learning rate.", epoch, 0
+                )
             order, norms = None, []
             if batches is None:
                 break
-    return replace(rs, weights=_numpy(model.state_dict()), opt_state=_numpy(opt.state_dict()),
-                   generator=gen.get_state().numpy().copy(), torch_rng=torch.get_rng_state().numpy().copy(),
-                   order=order, cursor=cursor if order is not None else 0, epoch=epoch, steps=steps,
-                   epoch_norms=tuple(norms), history=history, grads=grads)
+    return replace(
+        rs,
+        weights=_numpy(model.state_dict()),
+        opt_state=_numpy(opt.state_dict()),
+        generator=gen.get_state().numpy().copy(),
+        torch_rng=torch.get_rng_state().numpy().copy(),
+        order=order,
+        cursor=cursor if order is not None else 0,
+        epoch=epoch,
+        steps=steps,
+        epoch_norms=tuple(norms),
+        history=history,
+        grads=grads,
+    )
 
 
 @dataclass(frozen=True)
@@ -201,8 +222,17 @@ def picture(rs: RunState, feature_names, xs: np.ndarray, ys: np.ndarray) -> Pict
     if two:  # softmax of two logits is sigmoid of their difference: one output node, exactly
         for lst in (W, B, GW, GB):
             lst[-1] = (lst[-1][1] - lst[-1][0])[None]
-    return Picture(np.asarray(xs), np.asarray(ys), maps, W, B, GW, GB, rs.model_config.get("activation", "relu"),
-                   "sigmoid" if two else "")
+    return Picture(
+        np.asarray(xs),
+        np.asarray(ys),
+        maps,
+        W,
+        B,
+        GW,
+        GB,
+        rs.model_config.get("activation", "relu"),
+        "sigmoid" if two else "",
+    )
 
 
 def neuron_formula(pic: Picture, layer: int, unit: int, input_names, point: np.ndarray) -> tuple[str, str, float]:
@@ -216,6 +246,10 @@ def neuron_formula(pic: Picture, layer: int, unit: int, input_names, point: np.n
     sym = f"{f}({terms.lstrip(' +')} {'-' if b < 0 else '+'} {abs(b):.2f})"
     vals = "".join(f" {'-' if w < 0 else '+'} {abs(w):.2f}\\cdot({v:.2f})" for w, v in zip(W, point))
     z = float(np.dot(W, point) + b)
-    value = {"relu": max(z, 0.0), "tanh": float(np.tanh(z)), "sigmoid": float(1 / (1 + np.exp(-z))),
-             "gelu": float(nn.functional.gelu(torch.tensor(z)))}.get(name, z)
+    value = {
+        "relu": max(z, 0.0),
+        "tanh": float(np.tanh(z)),
+        "sigmoid": float(1 / (1 + np.exp(-z))),
+        "gelu": float(nn.functional.gelu(torch.tensor(z))),
+    }.get(name, z)
     return sym, f"{f}({vals.lstrip(' +')} {'-' if b < 0 else '+'} {abs(b):.2f}) = {value:.3f}", value

@@ -37,23 +37,36 @@ def _regression_data():
 
 
 TOYS = {
-    "regression": Toy("Linear regression (w, b)", r"L(w, b) = \frac{1}{N}\sum_n (w x_n + b - y_n)^2",
-                      ((-1.0, 3.0), (-2.0, 2.0)), (-0.5, 1.5), 0.05, ("w (weight)", "b (bias)")),
-    "rosenbrock": Toy("Rosenbrock valley", r"L = (1 - x)^2 + 100\,(y - x^2)^2", ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.0), 0.001),
+    "regression": Toy(
+        "Linear regression (w, b)",
+        r"L(w, b) = \frac{1}{N}\sum_n (w x_n + b - y_n)^2",
+        ((-1.0, 3.0), (-2.0, 2.0)),
+        (-0.5, 1.5),
+        0.05,
+        ("w (weight)", "b (bias)"),
+    ),
+    "rosenbrock": Toy(
+        "Rosenbrock valley", r"L = (1 - x)^2 + 100\,(y - x^2)^2", ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.0), 0.001
+    ),
     "saddle": Toy("Saddle", r"L = x^2 - y^2 + \tfrac{1}{4}y^4", ((-2.0, 2.0), (-2.0, 2.0)), (1.5, 0.01), 0.05),
-    "himmelblau": Toy("Several minima (Himmelblau)", r"L = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-                      ((-5.0, 5.0), (-5.0, 5.0)), (0.0, 0.0), 0.01),
+    "himmelblau": Toy(
+        "Several minima (Himmelblau)",
+        r"L = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        (0.0, 0.0),
+        0.01,
+    ),
 }
 
 
 def loss(name: str, x, y):
     """The toy loss on tensors or arrays of any (matching) shape."""
     if name == "rosenbrock":
-        return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2
     if name == "saddle":
-        return x ** 2 - y ** 2 + 0.25 * y ** 4
+        return x**2 - y**2 + 0.25 * y**4
     if name == "himmelblau":
-        return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
     if name == "regression":
         X, Y = _regression_data()
         if not torch.is_tensor(x):
@@ -88,7 +101,7 @@ def path(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
     for k in range(steps + 1):
         L = loss(name, p[0], p[1])
         losses.append(float(L.detach()))
-        if not torch.isfinite(L) or L.abs() > DIVERGED ** 2 or p.detach().abs().max() > DIVERGED:
+        if not torch.isfinite(L) or L.abs() > DIVERGED**2 or p.detach().abs().max() > DIVERGED:
             diverged = k
             break
         if k == steps:

@@ -49,7 +49,7 @@ class TrainConfig:
         put = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen: normalise once)
         put("lr", checks.real("The learning rate", self.lr, 0, 10, open_low=True))
         put("epochs", checks.whole("Epochs", self.epochs, 1, MAX_EPOCHS))
-        put("batch_size", checks.whole("The batch size", self.batch_size, 1, 10 ** 7))
+        put("batch_size", checks.whole("The batch size", self.batch_size, 1, 10**7))
         for name in ("l1", "l2", "weight_decay", "input_noise"):
             put(name, checks.real(name, getattr(self, name), 0, 10))
         put("momentum", checks.real("Momentum", self.momentum, 0, 0.999999))
@@ -109,6 +109,7 @@ def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: str, loss
 def _tensors(dataset: Dataset, device):
     def t(a):
         return torch.as_tensor(a, device=device)
+
     return t(dataset.X_train), t(dataset.y_train), t(dataset.X_val), t(dataset.y_val)
 
 
@@ -132,8 +133,10 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
     criterion = losses.single(loss_name, dataset.task)
     device = resolve_device(c.device)
     if min(c.batch_size, len(dataset.X_train)) < 2 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
-        raise ConfigError("Batch norm normalises over the batch, so it needs batches of at least 2 samples; "
-                          "raise the batch size or turn batch norm off.")
+        raise ConfigError(
+            "Batch norm normalises over the batch, so it needs batches of at least 2 samples; "
+            "raise the batch size or turn batch norm off."
+        )
     torch.manual_seed(c.seed)
     gen = torch.Generator().manual_seed(c.seed)
     model.to(device).train()
@@ -150,7 +153,7 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
         order = torch.randperm(n, generator=gen).to(device)
         norms = []
         for step, i in enumerate(range(0, n, bs)):
-            idx = order[i: i + bs]
+            idx = order[i : i + bs]
             if len(idx) < 2 and any(isinstance(m, nn.BatchNorm1d) for m in model.modules()):
                 continue  # batch norm cannot normalise a batch of one
             xb, yb = Xt[idx], yt[idx]
@@ -166,11 +169,19 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
                 raise DivergenceError(
                     f"Training diverged: the loss became {float(loss.detach())} at epoch {epoch}, step {step + 1}, with "
                     f"learning rate {c.lr:g}. Steps that large overshoot the minimum; try a learning rate "
-                    f"10x smaller ({c.lr / 10:g}).", epoch, step + 1)
+                    f"10x smaller ({c.lr / 10:g}).",
+                    epoch,
+                    step + 1,
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            norms.append(float(torch.linalg.vector_norm(
-                torch.cat([p.grad.reshape(-1) for p in model.parameters() if p.grad is not None]))))
+            norms.append(
+                float(
+                    torch.linalg.vector_norm(
+                        torch.cat([p.grad.reshape(-1) for p in model.parameters() if p.grad is not None])
+                    )
+                )
+            )
             opt.step()
         tl, ta = evaluate(model, Xt, yt, dataset.task, loss_name)
         vl, va = evaluate(model, Xv, yv, dataset.task, loss_name)
@@ -178,7 +189,10 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
             model.cpu()
             raise DivergenceError(
                 f"Training diverged: the loss became non-finite after epoch {epoch} with learning rate "
-                f"{c.lr:g}. Try a learning rate 10x smaller ({c.lr / 10:g}).", epoch, 0)
+                f"{c.lr:g}. Try a learning rate 10x smaller ({c.lr / 10:g}).",
+                epoch,
+                0,
+            )
         for lst, v in ((hist.train_loss, tl), (hist.val_loss, vl), (hist.train_acc, ta), (hist.val_acc, va)):
             lst.append(v)
         hist.grad_norm.append(float(np.mean(norms)) if norms else 0.0)
@@ -191,8 +205,18 @@ def fit(model: nn.Module, dataset: Dataset, on_epoch=None, **config) -> History:
         else:
             since_best += 1
         if on_epoch is not None:
-            on_epoch({"epoch": epoch, "epochs": c.epochs, "train_loss": tl, "val_loss": vl, "train_acc": ta,
-                      "val_acc": va, "grad_norm": hist.grad_norm[-1], "model": model})
+            on_epoch(
+                {
+                    "epoch": epoch,
+                    "epochs": c.epochs,
+                    "train_loss": tl,
+                    "val_loss": vl,
+                    "train_acc": ta,
+                    "val_acc": va,
+                    "grad_norm": hist.grad_norm[-1],
+                    "model": model,
+                }
+            )
         if c.patience and since_best >= c.patience:
             hist.stopped_early = epoch < c.epochs
             break

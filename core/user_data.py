@@ -31,8 +31,10 @@ def _parse(text: str, sep: str, decimal: str = ".") -> pd.DataFrame:
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error) as e:
-        raise DatasetError(f"This is not a readable CSV ({str(e)[:120]}). Save it as comma-, semicolon- or "
-                           "tab-separated text with a header row.") from None
+        raise DatasetError(
+            f"This is not a readable CSV ({str(e)[:120]}). Save it as comma-, semicolon- or "
+            "tab-separated text with a header row."
+        ) from None
 
 
 def read_csv(raw: bytes) -> pd.DataFrame:
@@ -41,8 +43,10 @@ def read_csv(raw: bytes) -> pd.DataFrame:
     The delimiter used is in ``df.attrs["delimiter"]``. Semicolon files may write decimals with
     a comma (1,5): whichever reading gives more numeric columns is kept."""
     if len(raw) > MAX_BYTES:
-        raise DatasetError(f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB. "
-                           "Upload a sample of your rows.")
+        raise DatasetError(
+            f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB. "
+            "Upload a sample of your rows."
+        )
     if not raw.strip():
         raise DatasetError("The file is empty. Upload a CSV with a header row and at least 20 data rows.")
     try:
@@ -56,11 +60,15 @@ def read_csv(raw: bytes) -> pd.DataFrame:
         if len(numeric_columns(comma_decimals)) > len(numeric_columns(df)):
             df = comma_decimals
     if df.shape[1] < 2:
-        raise DatasetError("The CSV needs at least two columns: one or more features and a label. No comma, "
-                           "semicolon or tab separates the columns of this file.")
+        raise DatasetError(
+            "The CSV needs at least two columns: one or more features and a label. No comma, "
+            "semicolon or tab separates the columns of this file."
+        )
     if df.shape[1] > MAX_COLUMNS or len(df) > MAX_SAMPLES:
-        raise DatasetError(f"At most {MAX_SAMPLES} rows and {MAX_COLUMNS} columns; this file has "
-                           f"{len(df)} rows and {df.shape[1]} columns.")
+        raise DatasetError(
+            f"At most {MAX_SAMPLES} rows and {MAX_COLUMNS} columns; this file has "
+            f"{len(df)} rows and {df.shape[1]} columns."
+        )
     df.columns = [str(c) for c in df.columns]
     df.attrs["delimiter"] = sep
     return df
@@ -89,11 +97,20 @@ def to_dataset(df: pd.DataFrame, features: list[str], label: str, task: str, see
         raise DatasetError(f"The label column {label!r} cannot also be a feature.")
     bad = [c for c in features if c not in numeric_columns(df)]
     if bad:
-        raise DatasetError(f"Feature columns must be numeric; {bad} hold text. Pick numeric columns or encode them first.")
+        raise DatasetError(
+            f"Feature columns must be numeric; {bad} hold text. Pick numeric columns or encode them first."
+        )
     sub, dropped = usable_rows(df, features + [label])
     if len(sub) < 20:
-        raise DatasetError(f"Only {len(sub)} rows have every chosen column filled with a finite number; at least 20 "
-                           "are needed.")
-    ds = from_arrays(sub[features].to_numpy(float), sub[label].to_numpy(), task=task, name="your CSV", seed=seed,
-                     feature_names=features)
+        raise DatasetError(
+            f"Only {len(sub)} rows have every chosen column filled with a finite number; at least 20 are needed."
+        )
+    ds = from_arrays(
+        sub[features].to_numpy(float),
+        sub[label].to_numpy(),
+        task=task,
+        name="your CSV",
+        seed=seed,
+        feature_names=features,
+    )
     return dataclasses.replace(ds, options={**ds.options, "rows_dropped": int(dropped)})

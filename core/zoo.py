@@ -73,8 +73,9 @@ def load_manifest(directory=EXPORTED) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ZooFileError(f"{path} is not a valid manifest ({e}). Rebuild it with `python -m core build`.") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), list):
-        raise ZooFileError(f"{path} is not a valid manifest: it needs a list of models. "
-                           "Rebuild it with `python -m core build`.")
+        raise ZooFileError(
+            f"{path} is not a valid manifest: it needs a list of models. Rebuild it with `python -m core build`."
+        )
     return manifest
 
 
@@ -100,8 +101,12 @@ def entry_problems(e) -> list[str]:
         out.append(f"precision {e.get('precision')!r:.20} is not one of {', '.join(PRECISIONS)}")
     out += _record_problems("the model file", e) + _record_problems("the checkpoint", e.get("checkpoint"))
     d = e.get("dataset")
-    if not (isinstance(d, dict) and isinstance(d.get("name"), str) and type(d.get("seed")) is int
-            and isinstance(d.get("options"), dict)):
+    if not (
+        isinstance(d, dict)
+        and isinstance(d.get("name"), str)
+        and type(d.get("seed")) is int
+        and isinstance(d.get("options"), dict)
+    ):
         out.append("the dataset spec needs a name, a seed and options")
     if not isinstance(e.get("config"), dict):
         out.append("the model config is missing")
@@ -117,8 +122,12 @@ def int8_skip_problems(e: dict) -> list[str]:
     if not all(type(v) is int and v > 0 for v in sizes) or not isinstance(rec.get("reason"), str):
         return [f"{e['name']}'s int8_skipped record needs fp32_bytes, int8_bytes and a reason"]
     if sizes[1] < sizes[0]:
-        return [(f"{e['name']}'s int8 file would be smaller than fp32 ({sizes[1]:,} < {sizes[0]:,} bytes), "
-                "so it should have been shipped")]
+        return [
+            (
+                f"{e['name']}'s int8 file would be smaller than fp32 ({sizes[1]:,} < {sizes[0]:,} bytes), "
+                "so it should have been shipped"
+            )
+        ]
     return []
 
 
@@ -127,8 +136,12 @@ def twin_problems(e: dict, int8: dict | None) -> list[str]:
     if int8 is None:
         return int8_skip_problems(e)
     if int8["bytes"] >= e["bytes"]:
-        return [(f"{int8['name']} is {int8['bytes']:,} bytes, not smaller than its fp32 twin's {e['bytes']:,}: "
-                "int8 ships only when it shrinks the file")]
+        return [
+            (
+                f"{int8['name']} is {int8['bytes']:,} bytes, not smaller than its fp32 twin's {e['bytes']:,}: "
+                "int8 ships only when it shrinks the file"
+            )
+        ]
     return []
 
 
@@ -155,17 +168,22 @@ def path_in(directory, name) -> Path:
         raise ZooFileError(f"The manifest names a file {name!r:.60}; rebuild it with `python -m core build`.")
     path = (root / name).resolve()
     if path.parent != root:
-        raise ZooFileError(f"The manifest names {name!r:.80}, which is outside {root}: refused. "
-                           "Rebuild the manifest with `python -m core build`.")
+        raise ZooFileError(
+            f"The manifest names {name!r:.80}, which is outside {root}: refused. "
+            "Rebuild the manifest with `python -m core build`."
+        )
     return path
 
 
 def _compare(name: str, size: int, digest: str, rec: dict, family: str) -> None:
     if size != rec["bytes"]:
-        raise ZooFileError(f"{name} is truncated or altered: {size} bytes, the manifest says {rec['bytes']}. "
-                           + _fix(family))
+        raise ZooFileError(
+            f"{name} is truncated or altered: {size} bytes, the manifest says {rec['bytes']}. " + _fix(family)
+        )
     if digest != rec["sha256"]:
-        raise ZooFileError(f"{name} was changed after the build: its sha256 does not match the manifest. " + _fix(family))
+        raise ZooFileError(
+            f"{name} was changed after the build: its sha256 does not match the manifest. " + _fix(family)
+        )
 
 
 def read_checked(rec: dict, directory=EXPORTED, family: str = "NAME") -> bytes:
@@ -185,9 +203,17 @@ def read_checked(rec: dict, directory=EXPORTED, family: str = "NAME") -> bytes:
 def checkpoint_bytes(model: torch.nn.Module, dataset: data.Dataset, loss: str) -> bytes:
     """A checkpoint that rebuilds ``model`` on its own: config, weights, and what it was trained with."""
     buf = io.BytesIO()
-    torch.save({"format": CHECKPOINT_FORMAT, "config": models.config_dict(model), "state": model.state_dict(),
-                "loss": loss, "task": dataset.task,
-                "dataset": {"name": dataset.name, "seed": dataset.seed, "options": dict(dataset.options)}}, buf)
+    torch.save(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "config": models.config_dict(model),
+            "state": model.state_dict(),
+            "loss": loss,
+            "task": dataset.task,
+            "dataset": {"name": dataset.name, "seed": dataset.seed, "options": dict(dataset.options)},
+        },
+        buf,
+    )
     return buf.getvalue()
 
 
@@ -195,15 +221,23 @@ def read_checkpoint(source) -> dict:
     """A zoo checkpoint from a path or its bytes (``torch.load(weights_only=True)``: tensors and plain data only)."""
     label = "the checkpoint" if isinstance(source, bytes) else str(source)
     try:
-        ckpt = torch.load(io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu",
-                          weights_only=True)
+        ckpt = torch.load(
+            io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu", weights_only=True
+        )
     except Exception as e:  # noqa: BLE001 -- torch raises several untyped errors for a bad file
-        raise ZooFileError(f"{label} is not a readable checkpoint ({type(e).__name__}). "
-                           "Rebuild it with `python -m core build`.") from None
-    if not (isinstance(ckpt, dict) and ckpt.get("format") == CHECKPOINT_FORMAT
-            and isinstance(ckpt.get("config"), dict) and isinstance(ckpt.get("state"), dict)):
-        raise ZooFileError(f"{label} is not a format-{CHECKPOINT_FORMAT} zoo checkpoint (config + weights). "
-                           "Rebuild it with `python -m core build`.")
+        raise ZooFileError(
+            f"{label} is not a readable checkpoint ({type(e).__name__}). Rebuild it with `python -m core build`."
+        ) from None
+    if not (
+        isinstance(ckpt, dict)
+        and ckpt.get("format") == CHECKPOINT_FORMAT
+        and isinstance(ckpt.get("config"), dict)
+        and isinstance(ckpt.get("state"), dict)
+    ):
+        raise ZooFileError(
+            f"{label} is not a format-{CHECKPOINT_FORMAT} zoo checkpoint (config + weights). "
+            "Rebuild it with `python -m core build`."
+        )
     return ckpt
 
 
@@ -213,8 +247,9 @@ def model_from_checkpoint(ckpt: dict) -> torch.nn.Module:
     try:
         model.load_state_dict(ckpt["state"])
     except RuntimeError as e:
-        raise ZooFileError(f"The checkpoint's weights do not fit its config ({str(e)[:200]}). "
-                           "Rebuild it with `python -m core build`.") from None
+        raise ZooFileError(
+            f"The checkpoint's weights do not fit its config ({str(e)[:200]}). Rebuild it with `python -m core build`."
+        ) from None
     return model.eval()
 
 
@@ -249,8 +284,10 @@ def _precision_problem(path: Path, e: dict) -> str | None:
     stated = meta.get("precision", "").strip('"') or "unstated"
     ops = "int8" if any(n.op_type in INT8_OPS for n in proto.graph.node) else "fp32"
     if stated != e["precision"] or ops != e["precision"]:
-        return (f"{e['file']} is an {ops} model (its metadata says {stated}) but the manifest lists it as "
-                f"{e['precision']}: a swapped file. " + _fix(e["family"]))
+        return (
+            f"{e['file']} is an {ops} model (its metadata says {stated}) but the manifest lists it as "
+            f"{e['precision']}: a swapped file. " + _fix(e["family"])
+        )
     return None
 
 
@@ -265,8 +302,9 @@ def verify_entry(e, directory=EXPORTED, device: str = "auto") -> Check:
     name = e["name"] if isinstance(e, dict) and isinstance(e.get("name"), str) else "entry"
     problems = entry_problems(e)
     if problems:
-        return Check(name, False, "malformed manifest entry: " + "; ".join(problems) + ". Rebuild with "
-                     "`python -m core build`.")
+        return Check(
+            name, False, "malformed manifest entry: " + "; ".join(problems) + ". Rebuild with `python -m core build`."
+        )
     problems = []
     for rec in (e, e["checkpoint"]):
         try:
@@ -286,8 +324,9 @@ def verify_entry(e, directory=EXPORTED, device: str = "auto") -> Check:
             raise ZooFileError(wrong)
         ckpt = read_checkpoint(read_checked(e["checkpoint"], directory, e["family"]))
         if ckpt["config"] != e["config"]:
-            raise ZooFileError(f"{e['checkpoint']['file']} holds a different model than the manifest describes. "
-                               + _fix(e["family"]))
+            raise ZooFileError(
+                f"{e['checkpoint']['file']} holds a different model than the manifest describes. " + _fix(e["family"])
+            )
         model, ds = model_from_checkpoint(ckpt), dataset_of(e)
         sess = session(path, device=device)
         got = sess.run(ds.X_val)
@@ -334,8 +373,13 @@ def verify(directory=EXPORTED, device: str = "auto") -> list[Check]:
                 checks[i] = Check(c.name, False, "; ".join(wrong) + ". " + _fix(e["family"]), c.provider)
             elif f"{e['name']}_int8" not in usable:
                 skip = e["int8_skipped"]
-                checks[i] = Check(c.name, True, f"{c.message}; no int8 twin (it would be {skip['int8_bytes']:,} "
-                                  f"bytes against {skip['fp32_bytes']:,}: not worth it)", c.provider)
+                checks[i] = Check(
+                    c.name,
+                    True,
+                    f"{c.message}; no int8 twin (it would be {skip['int8_bytes']:,} "
+                    f"bytes against {skip['fp32_bytes']:,}: not worth it)",
+                    c.provider,
+                )
     if not checks:
         checks.append(Check(MANIFEST, False, "the manifest lists no models. Rebuild with `python -m core build`."))
     return checks

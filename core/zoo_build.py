@@ -50,30 +50,92 @@ class Seed:
 
 
 SEEDS = (
-    Seed("moons_mlp", "Two-moons classifier: a curved decision boundary from two ReLU layers.", "moons", "mlp",
-         {"n_samples": 1000, "noise": 0.2}, {"widths": (32, 32)}, {"lr": 0.01, "epochs": 60}, 20),
-    Seed("digits_mlp", "The articles' 784-128-10 MNIST network, at 8x8 pixels: 64-128-10.", "digits", "digits",
-         {}, {}, {"lr": 0.001, "epochs": 40}, 10),
-    Seed("iris_mlp", "The articles' Iris network 4-10-8-3: three species from four measurements.", "iris", "iris",
-         {}, {}, {"lr": 0.01, "epochs": 150, "batch_size": 16}, 60),
-    Seed("regression_mlp", "Regression on the articles' y = x line with noise: MSE loss, one output.", "linear",
-         "regression", {}, {}, {"lr": 0.01, "epochs": 150, "batch_size": 16}, 40),
-    Seed("reverse_transformer", "Transformer that reverses 8 digits: each output reads one mirrored position.",
-         "reverse", "transformer", {}, {"d_model": 32, "n_heads": 2, "d_ff": 64},
-         {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False}, 6),
-    Seed("shift_transformer", "Transformer whose output i copies input i+2: a known attention pattern.",
-         "shift", "transformer", {}, {"d_model": 32, "n_heads": 2, "d_ff": 64},
-         {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False}, 6),
-    Seed("sort_transformer", "Transformer that sorts 8 digits: attention must compare every pair.",
-         "sort", "transformer", {}, {"d_model": 64, "n_heads": 4, "d_ff": 128},
-         {"lr": 0.003, "epochs": 15, "batch_size": 64, "record_trajectory": False}, 6),
-    Seed("bigmodel_mlp", "The articles' BigModel 1000-200-100-1 (ReLU, MSE, Adam, lr 0.001) on y = w.x + noise "
-         "in 1,000 features: validation R^2 {r2:.3f} against the best possible {ceiling:.3f} = 1/(1 + 0.1^2).",
-         "bigmodel", "bigmodel", {"n_samples": 20_000, "noise": 0.1},
-         {}, {"lr": 0.001, "epochs": 30, "batch_size": 64, "patience": 5, "record_trajectory": False}, 3),
+    Seed(
+        "moons_mlp",
+        "Two-moons classifier: a curved decision boundary from two ReLU layers.",
+        "moons",
+        "mlp",
+        {"n_samples": 1000, "noise": 0.2},
+        {"widths": (32, 32)},
+        {"lr": 0.01, "epochs": 60},
+        20,
+    ),
+    Seed(
+        "digits_mlp",
+        "The articles' 784-128-10 MNIST network, at 8x8 pixels: 64-128-10.",
+        "digits",
+        "digits",
+        {},
+        {},
+        {"lr": 0.001, "epochs": 40},
+        10,
+    ),
+    Seed(
+        "iris_mlp",
+        "The articles' Iris network 4-10-8-3: three species from four measurements.",
+        "iris",
+        "iris",
+        {},
+        {},
+        {"lr": 0.01, "epochs": 150, "batch_size": 16},
+        60,
+    ),
+    Seed(
+        "regression_mlp",
+        "Regression on the articles' y = x line with noise: MSE loss, one output.",
+        "linear",
+        "regression",
+        {},
+        {},
+        {"lr": 0.01, "epochs": 150, "batch_size": 16},
+        40,
+    ),
+    Seed(
+        "reverse_transformer",
+        "Transformer that reverses 8 digits: each output reads one mirrored position.",
+        "reverse",
+        "transformer",
+        {},
+        {"d_model": 32, "n_heads": 2, "d_ff": 64},
+        {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False},
+        6,
+    ),
+    Seed(
+        "shift_transformer",
+        "Transformer whose output i copies input i+2: a known attention pattern.",
+        "shift",
+        "transformer",
+        {},
+        {"d_model": 32, "n_heads": 2, "d_ff": 64},
+        {"lr": 0.003, "epochs": 12, "batch_size": 64, "record_trajectory": False},
+        6,
+    ),
+    Seed(
+        "sort_transformer",
+        "Transformer that sorts 8 digits: attention must compare every pair.",
+        "sort",
+        "transformer",
+        {},
+        {"d_model": 64, "n_heads": 4, "d_ff": 128},
+        {"lr": 0.003, "epochs": 15, "batch_size": 64, "record_trajectory": False},
+        6,
+    ),
+    Seed(
+        "bigmodel_mlp",
+        "The articles' BigModel 1000-200-100-1 (ReLU, MSE, Adam, lr 0.001) on y = w.x + noise "
+        "in 1,000 features: validation R^2 {r2:.3f} against the best possible {ceiling:.3f} = 1/(1 + 0.1^2).",
+        "bigmodel",
+        "bigmodel",
+        {"n_samples": 20_000, "noise": 0.1},
+        {},
+        {"lr": 0.001, "epochs": 30, "batch_size": 64, "patience": 5, "record_trajectory": False},
+        3,
+    ),
 )
 # A zoo file: a seed's name, optionally its content stamp, then .onnx, .int8.onnx or .pt
-ZOO_FILE = re.compile(r"(?P<stem>" + "|".join(s.name for s in SEEDS) + r")(-[0-9a-f]{12})?(?P<kind>(\.int8)?\.onnx|\.pt)")
+ZOO_FILE = re.compile(
+    r"(?P<stem>" + "|".join(s.name for s in SEEDS) + r")(-[0-9a-f]{12})?(?P<kind>(\.int8)?\.onnx|\.pt)"
+)
 STAGING = ".build-"
 
 
@@ -103,10 +165,13 @@ def _lean_int8(fp32: Path, dst: Path) -> Path:
 
 def int8_skipped(fp32_bytes: int, int8_bytes: int) -> dict:
     """The fp32 entry's record of an int8 twin not shipped because it would not be smaller."""
-    return {"fp32_bytes": fp32_bytes, "int8_bytes": int8_bytes,
-            "reason": f"int8 would be {int8_bytes:,} bytes against fp32's {fp32_bytes:,}: quantization adds scale "
-                      "and zero-point tensors and (de)quantize nodes that outweigh what it saves on a few hundred "
-                      "weights, so only the fp32 file is shipped."}
+    return {
+        "fp32_bytes": fp32_bytes,
+        "int8_bytes": int8_bytes,
+        "reason": f"int8 would be {int8_bytes:,} bytes against fp32's {fp32_bytes:,}: quantization adds scale "
+        "and zero-point tensors and (de)quantize nodes that outweigh what it saves on a few hundred "
+        "weights, so only the fp32 file is shipped.",
+    }
 
 
 def _summary(seed: Seed, ds: data.Dataset, model: torch.nn.Module) -> str:
@@ -141,12 +206,21 @@ def build_one(seed: Seed, out: Path, quick: bool, device: str, on_epoch=None) ->
     atomic_write(ckpt, zoo.checkpoint_bytes(model, ds, losses.resolve(hist.config.get("loss"), ds.task)))
     ref = torch_outputs(model, ds.X_val)[0]
     common = {
-        "family": seed.name, "task": ds.task, "summary": summary, "dataset": described,
-        "config": models.config_dict(model), "train_config": hist.config, "architecture": models.describe(model),
-        "parameters": models.n_parameters(model), "opset": next(o.version for o in onnx.load(fp32).opset_import
-                                                                 if o.domain in ("", "ai.onnx")),
-        "train_device": hist.device, "train_seconds": round(hist.seconds, 3), "epochs_run": hist.epochs,
-        "versions": _versions(), "checkpoint": _stamp(ckpt), "classes": list(ds.class_names),
+        "family": seed.name,
+        "task": ds.task,
+        "summary": summary,
+        "dataset": described,
+        "config": models.config_dict(model),
+        "train_config": hist.config,
+        "architecture": models.describe(model),
+        "parameters": models.n_parameters(model),
+        "opset": next(o.version for o in onnx.load(fp32).opset_import if o.domain in ("", "ai.onnx")),
+        "train_device": hist.device,
+        "train_seconds": round(hist.seconds, 3),
+        "epochs_run": hist.epochs,
+        "versions": _versions(),
+        "checkpoint": _stamp(ckpt),
+        "classes": list(ds.class_names),
         "features": list(ds.feature_names),
     }
     entries = []
@@ -155,13 +229,19 @@ def build_one(seed: Seed, out: Path, quick: bool, device: str, on_epoch=None) ->
         rec = _stamp(path)
         path = out / rec["file"]
         logits = next(iter(session(path, device="cpu").run(ds.X_val).values()))
-        entries.append({
-            "name": name, "precision": precision, **common, **rec, **io_spec(path),
-            "parity_max_abs_err": parity(model, path, ds.X_val),
-            "metrics": zoo.score(ds.task, logits, ds.y_val),
-            "torch_metrics": zoo.score(ds.task, ref, ds.y_val),
-            **({"int8_skipped": skipped} if skipped and precision == "fp32" else {}),
-        })
+        entries.append(
+            {
+                "name": name,
+                "precision": precision,
+                **common,
+                **rec,
+                **io_spec(path),
+                "parity_max_abs_err": parity(model, path, ds.X_val),
+                "metrics": zoo.score(ds.task, logits, ds.y_val),
+                "torch_metrics": zoo.score(ds.task, ref, ds.y_val),
+                **({"int8_skipped": skipped} if skipped and precision == "fp32" else {}),
+            }
+        )
     return entries
 
 
@@ -221,8 +301,10 @@ def build(directory=zoo.EXPORTED, quick: bool = False, device: str = "auto", onl
         raise CoreError(f"Unknown zoo model in {sorted(only)}; the zoo has {[s.name for s in SEEDS]}.")
     old = _current(directory)
     if only and old is None:
-        raise ZooFileError(f"{zoo.manifest_path(directory)} is missing or malformed, so there is no zoo to update "
-                           "one model of. Build the whole zoo with `python -m core build`.")
+        raise ZooFileError(
+            f"{zoo.manifest_path(directory)} is missing or malformed, so there is no zoo to update "
+            "one model of. Build the whole zoo with `python -m core build`."
+        )
     clean(directory, old)
     staging = Path(tempfile.mkdtemp(dir=directory, prefix=f"{STAGING}{os.getpid()}-"))
     try:
@@ -236,8 +318,12 @@ def build(directory=zoo.EXPORTED, quick: bool = False, device: str = "auto", onl
             entries.sort(key=lambda e: [s.name for s in SEEDS].index(e["family"]))
         for f in sorted(staging.iterdir()):
             _install(f, directory)
-        manifest = {"format": 2, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "quick": quick,
-                    "models": entries}
+        manifest = {
+            "format": 2,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "quick": quick,
+            "models": entries,
+        }
         _write_manifest(directory, manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

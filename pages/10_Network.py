@@ -15,8 +15,12 @@ st.set_page_config(page_title="Network", page_icon="🕸️", layout="wide")
 i18n.setup()
 state = url_state.bind(nv.SCHEMA)
 st.title(_("The network, alive"))
-st.caption(_("Each neuron is drawn with what it computes over the input plane; each weight is an edge, blue above "
-             "zero and orange below, as thick as it is large. Press play, or step one batch or one epoch at a time."))
+st.caption(
+    _(
+        "Each neuron is drawn with what it computes over the input plane; each weight is an edge, blue above "
+        "zero and orange below, as thick as it is large. Press play, or step one batch or one epoch at a time."
+    )
+)
 
 spec = nv.controls(state)
 url_state.share_link(nv.SCHEMA, state)
@@ -43,9 +47,13 @@ if play:
 if pause:
     st.session_state["net_playing"] = False
 if stale:
-    st.warning(_("You changed the data, the features, the network or the optimizer: the run below keeps its own "
-                 "settings. Press **Reset** to start a run with the new ones. Learning rate, L2 and batch size "
-                 "apply at the next step without a reset."))
+    st.warning(
+        _(
+            "You changed the data, the features, the network or the optimizer: the run below keeps its own "
+            "settings. Press **Reset** to start a run with the new ones. Learning rate, L2 and batch size "
+            "apply at the next step without a reset."
+        )
+    )
 if ds is not None and (one_batch or one_epoch):
     nv.step(ds, spec, 1 if one_batch else None)
 
@@ -60,21 +68,34 @@ def draw() -> None:
     extent = formula.PLANE
     grid = np.linspace(-extent, extent, 40)
     if rs is None or ds is None:
-        event = plane_slot.altair_chart(net_charts.plane(X, y, ("0", "1"), title=_("Data"),
-                                                         clickable=cls is not None, extent=extent),
-                                        width="stretch", on_select="rerun" if cls is not None else "ignore",
-                                        key=f"net_plane_{st.session_state.get('net_pick_round', 0)}")
+        event = plane_slot.altair_chart(
+            net_charts.plane(X, y, ("0", "1"), title=_("Data"), clickable=cls is not None, extent=extent),
+            width="stretch",
+            on_select="rerun" if cls is not None else "ignore",
+            key=f"net_plane_{st.session_state.get('net_pick_round', 0)}",
+        )
         if cls is not None:
             nv.add_clicked_point(event, cls)
         status.info(_("The data is shown; press play or a step button to start training."))
         return
     feats = run["features"]
     big = stepper.picture(rs, feats, grid, grid)
-    event = plane_slot.altair_chart(net_charts.plane(X, y, ("0", "1"), grid, grid, big.maps[-1][0],
-                                                     _("Decision boundary at epoch {e}").format(e=rs.epoch),
-                                                     clickable=cls is not None, extent=extent),
-                                    width="stretch", on_select="rerun" if cls is not None else "ignore",
-                                    key=f"net_plane_{st.session_state.get('net_pick_round', 0)}_{rs.steps}")
+    event = plane_slot.altair_chart(
+        net_charts.plane(
+            X,
+            y,
+            ("0", "1"),
+            grid,
+            grid,
+            big.maps[-1][0],
+            _("Decision boundary at epoch {e}").format(e=rs.epoch),
+            clickable=cls is not None,
+            extent=extent,
+        ),
+        width="stretch",
+        on_select="rerun" if cls is not None else "ignore",
+        key=f"net_plane_{st.session_state.get('net_pick_round', 0)}_{rs.steps}",
+    )
     if cls is not None:
         nv.add_clicked_point(event, cls)
     n_nodes = sum(m.shape[0] for m in big.maps)
@@ -84,11 +105,11 @@ def draw() -> None:
     h = rs.history
     acc = f"{h['val_acc'][-1]:.1%}" if h["val_acc"] else "–"
     status.info(_("Epoch {e}, {s} batches in all; validation accuracy {a}.").format(e=rs.epoch, s=rs.steps, a=acc))
-    net_slot.altair_chart(net_charts.network(pic, feats, st.session_state.get("net_neuron"), backward),
-                          width="stretch")
+    net_slot.altair_chart(net_charts.network(pic, feats, st.session_state.get("net_neuron"), backward), width="stretch")
     if h["train_loss"]:
-        curve_slot.altair_chart(net_charts.loss_curves(nv.curves_frame(rs), _("Loss per epoch"), _("loss")),
-                                width="stretch")
+        curve_slot.altair_chart(
+            net_charts.loss_curves(nv.curves_frame(rs), _("Loss per epoch"), _("loss")), width="stretch"
+        )
     return pic
 
 

@@ -15,8 +15,12 @@ st.set_page_config(page_title=_("Training playground"), page_icon="🎛️", lay
 i18n.setup()
 state = url_state.bind(pg.SETTINGS)
 st.title(_("Training playground"))
-st.caption(_("Pick data and a network in the sidebar, press Train, and watch it learn. Everything is trained here "
-             "with PyTorch (on the GPU when there is one) and can be exported to ONNX."))
+st.caption(
+    _(
+        "Pick data and a network in the sidebar, press Train, and watch it learn. Everything is trained here "
+        "with PyTorch (on the GPU when there is one) and can be exported to ONNX."
+    )
+)
 
 ds, data_desc, problem = pg.dataset_controls()
 if problem:
@@ -39,23 +43,38 @@ pg.related_pages(data_desc, model_opts, train_opts)
 left, right = st.columns([2, 3])  # the right one holds the widest formula (Adam)
 dataset, loss, optimizer = data_desc["name"], train_opts["loss"], train_opts["optimizer"]
 with left:
-    sizes = {"name": _(pg.DATASETS[dataset]), "train": len(ds.X_train), "val": len(ds.X_val),
-             "features": ds.n_features, "classes": ds.n_classes}
+    sizes = {
+        "name": _(pg.DATASETS[dataset]),
+        "train": len(ds.X_train),
+        "val": len(ds.X_val),
+        "features": ds.n_features,
+        "classes": ds.n_classes,
+    }
     if ds.task == "regression":
-        st.markdown(_("**{name}**: {train} training and {val} validation samples, {features} features, "
-                      "regression target.").format(**sizes))
+        st.markdown(
+            _(
+                "**{name}**: {train} training and {val} validation samples, {features} features, regression target."
+            ).format(**sizes)
+        )
     else:
-        st.markdown(_("**{name}**: {train} training and {val} validation samples, {features} features, "
-                      "{classes} classes.").format(**sizes))
+        st.markdown(
+            _(
+                "**{name}**: {train} training and {val} validation samples, {features} features, {classes} classes."
+            ).format(**sizes)
+        )
     if data_desc.get("note"):
         st.caption(data_desc["note"])
 with right:
     st.markdown(_("**Loss** ({name})").format(name=_(LOSS_NAMES[loss])))
     st.latex(LOSS[loss])
     st.caption(_(LOSS_NOTE[loss]) if ds.task != "regression" else _("squared error of the prediction"))
-    st.markdown(_("**Optimizer** ({name}), {gradient}, {rate}").format(
-        name=_(OPTIMIZER_NAMES[optimizer]), gradient="$g_t = \\nabla_\\theta L$",
-        rate=f"$\\alpha = {train_opts['lr']:g}$"))
+    st.markdown(
+        _("**Optimizer** ({name}), {gradient}, {rate}").format(
+            name=_(OPTIMIZER_NAMES[optimizer]),
+            gradient="$g_t = \\nabla_\\theta L$",
+            rate=f"$\\alpha = {train_opts['lr']:g}$",
+        )
+    )
     st.latex(OPTIMIZER[optimizer])
     for k in ("l1", "l2"):
         if train_opts[k]:
@@ -84,17 +103,23 @@ if record is None:
     st.info(_("Press **Train** to train this network."))
     st.stop()
 if st.session_state.get("pg_key") != key:
-    st.warning(_("The settings changed since the last run: the results below are for the previous settings. "
-                 "Press **Train** to train with the new ones."))
+    st.warning(
+        _(
+            "The settings changed since the last run: the results below are for the previous settings. "
+            "Press **Train** to train with the new ones."
+        )
+    )
     st.stop()
 
 model, hist = record.build(), record.history
 report = metrics.report(model, ds)
 done = _("Trained {epochs} epochs on {device} in {seconds} s.").format(
-    epochs=hist.epochs, device=hist.device.upper(), seconds=f"{hist.seconds:.2f}")
+    epochs=hist.epochs, device=hist.device.upper(), seconds=f"{hist.seconds:.2f}"
+)
 if hist.stopped_early:
     done = _("Trained {epochs} epochs on {device} in {seconds} s, stopped early; weights of epoch {best} kept.").format(
-        epochs=hist.epochs, device=hist.device.upper(), seconds=f"{hist.seconds:.2f}", best=hist.best_epoch)
+        epochs=hist.epochs, device=hist.device.upper(), seconds=f"{hist.seconds:.2f}", best=hist.best_epoch
+    )
 st.success(done)
 
 st.subheader(_("Validation metrics"))
@@ -116,16 +141,23 @@ if ds.task != "regression":
     b.altair_chart(charts.curves(vars(hist), "acc", _("Accuracy per epoch"), _("accuracy (fraction)")), width="stretch")
 if ds.is_2d:
     bd = boundary.decision_boundary(boundary.torch_logits(model), ds.X_train, 50)
-    a.altair_chart(charts.decision_boundary(bd, ds.X_val, ds.y_val, ds.class_names,
-                                            _("Decision boundary with the validation points"), ds.feature_names),
-                   width="stretch")
+    a.altair_chart(
+        charts.decision_boundary(
+            bd, ds.X_val, ds.y_val, ds.class_names, _("Decision boundary with the validation points"), ds.feature_names
+        ),
+        width="stretch",
+    )
 if ds.task == "regression" and ds.n_features == 1:
     xs, ys = run.regression_line(model, ds)
-    a.altair_chart(charts.regression_fit(ds.X_val, ds.y_val, xs, ys, _("Fitted curve and validation points")),
-                   width="stretch")
+    a.altair_chart(
+        charts.regression_fit(ds.X_val, ds.y_val, xs, ys, _("Fitted curve and validation points")), width="stretch"
+    )
 if ds.task != "regression":
-    b.altair_chart(charts.confusion_matrix(report["confusion"], ds.class_names), width="stretch",
-                   height=max(220, 36 * ds.n_classes + 120))
+    b.altair_chart(
+        charts.confusion_matrix(report["confusion"], ds.class_names),
+        width="stretch",
+        height=max(220, 36 * ds.n_classes + 120),
+    )
     with b.expander(_("Per-class scores")):
         st.dataframe(pg.per_class_table(report["per_class"]), hide_index=True)
 

@@ -13,8 +13,12 @@ i18n.setup()
 state = backprop_state.bind()
 url_state.share_link(backprop_state.SCHEMA, state)
 st.title(_("Backpropagation, one number at a time"))
-st.caption(_("A network small enough to see every number. Step through one training step, then check the "
-             "hand-derived gradients against PyTorch autograd and finite differences."))
+st.caption(
+    _(
+        "A network small enough to see every number. Step through one training step, then check the "
+        "hand-derived gradients against PyTorch autograd and finite differences."
+    )
+)
 
 setup = ui_bp.sidebar(state)
 

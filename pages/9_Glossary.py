@@ -9,8 +9,12 @@ from ui.i18n import _
 st.set_page_config(page_title="Glossary", page_icon="🔤", layout="wide")
 lang = i18n.setup()
 st.title(_("🔤 Glossary · 术语表"))
-st.caption(_("The terms as the source articles write them in Chinese, their English names, what they mean, and "
-             "where to see each one at work."))
+st.caption(
+    _(
+        "The terms as the source articles write them in Chinese, their English names, what they mean, and "
+        "where to see each one at work."
+    )
+)
 query = st.text_input(_("Find a term (Chinese or English)"), key="gl_query", max_chars=100).strip().lower()
 shown = [t for t in TERMS if not query or query in t.zh.lower() or query in t.en.lower()]
 if not shown:

@@ -65,8 +65,17 @@ def test_changing_a_training_setting_after_a_run_does_not_train(monkeypatch):
     assert not at.warning
 
 
-HOSTILE = ["²", "①", "１２３", "9" * 4301, "😀🎉", "我们今天去公园散步", "x" * 10_000, "**bold** <script>alert(1)</script>",
-           "\u200b"]
+HOSTILE = [
+    "²",
+    "①",
+    "１２３",
+    "9" * 4301,
+    "😀🎉",
+    "我们今天去公园散步",
+    "x" * 10_000,
+    "**bold** <script>alert(1)</script>",
+    "\u200b",
+]
 
 
 def test_hostile_text_in_every_box_gives_messages_not_tracebacks():
@@ -103,8 +112,11 @@ def test_notes_and_escaping():
 
     from types import SimpleNamespace
 
-    record = SimpleNamespace(dataset=SimpleNamespace(name="reverse"), config={"n_layers": 1, "n_heads": 2},
-                             history=SimpleNamespace(config={"epochs": 1}))  # what stale_note reads of a TrainedModel
+    record = SimpleNamespace(
+        dataset=SimpleNamespace(name="reverse"),
+        config={"n_layers": 1, "n_heads": 2},
+        history=SimpleNamespace(config={"epochs": 1}),
+    )  # what stale_note reads of a TrainedModel
     assert ua.stale_note(record, ToySettings("reverse", 1, 2, 1)) is None
     note = ua.stale_note(record, ToySettings("shift", 1, 2, 3))
     assert "reverse, 1 layer × 2 heads, 1 epoch" in note and "task reverse → shift" in note and "epochs 1 → 3" in note
@@ -114,17 +126,58 @@ def test_notes_and_escaping():
 
 LINK_NOTICE = "This link had settings that could not be used as they were"
 # words that stay as they are in the Chinese view: names of models, programs, formulas and code
-KEPT = {"ONNX", "onnxruntime", "softmax", "Transformer", "d_model", "d_ff", "PyTorch", "MiniLM", "all", "L6", "v2",
-        "sentence", "transformers", "PE", "pos", "cos", "CLS", "SEP", "UNK", "reverse_transformer", "shift_transformer",
-        "sort_transformer", "cpu", "cuda", "QK", "Language"}  # "Language · 语言" is the bilingual language control
+KEPT = {
+    "ONNX",
+    "onnxruntime",
+    "softmax",
+    "Transformer",
+    "d_model",
+    "d_ff",
+    "PyTorch",
+    "MiniLM",
+    "all",
+    "L6",
+    "v2",
+    "sentence",
+    "transformers",
+    "PE",
+    "pos",
+    "cos",
+    "CLS",
+    "SEP",
+    "UNK",
+    "reverse_transformer",
+    "shift_transformer",
+    "sort_transformer",
+    "cpu",
+    "cuda",
+    "QK",
+    "Language",
+}  # "Language · 语言" is the bilingual language control
 
 
 def _shown_text(at) -> list[str]:
     """What a reader sees: titles, text, messages and widget labels (not the typed sentences, not code spans)."""
-    out = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error")
-           for e in getattr(at, kind)]
-    out += [w.label for kind in ("selectbox", "radio", "number_input", "text_input", "text_area", "checkbox",
-                                 "button", "multiselect", "metric") for w in getattr(at, kind)]
+    out = [
+        e.value
+        for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error")
+        for e in getattr(at, kind)
+    ]
+    out += [
+        w.label
+        for kind in (
+            "selectbox",
+            "radio",
+            "number_input",
+            "text_input",
+            "text_area",
+            "checkbox",
+            "button",
+            "multiselect",
+            "metric",
+        )
+        for w in getattr(at, kind)
+    ]
     return [re.sub(r"`[^`]*`", "", t) for t in out if not t.startswith(("Copy it with", LINK_NOTICE))]
 
 
@@ -148,6 +201,7 @@ def _chart_titles(at) -> list[str]:
         elif isinstance(node, list):
             for v in node:
                 walk(v)
+
     for s in specs:
         walk(s)
     return found
@@ -200,8 +254,11 @@ def test_stale_notice_and_task_names_in_chinese():
     from core.attention import ToySettings
     from ui import attention as ua
 
-    record = SimpleNamespace(dataset=SimpleNamespace(name="reverse"), config={"n_layers": 1, "n_heads": 2},
-                             history=SimpleNamespace(config={"epochs": 1}))
+    record = SimpleNamespace(
+        dataset=SimpleNamespace(name="reverse"),
+        config={"n_layers": 1, "n_heads": 2},
+        history=SimpleNamespace(config={"epochs": 1}),
+    )
     i18n.use("zh")
     try:
         note = ua.stale_note(record, ToySettings("shift", 1, 2, 3))
@@ -235,20 +292,46 @@ def test_hostile_link_values_are_clamped_with_the_schemas_notice():
 
 
 @settings(max_examples=200, deadline=None)
-@given(hs.fixed_dictionaries({f.name: hs.sampled_from(f.choices) if isinstance(f, url_state.Choice) else
-                              hs.integers(f.low, f.high) for f in SETTINGS.fields}))
+@given(
+    hs.fixed_dictionaries(
+        {
+            f.name: hs.sampled_from(f.choices) if isinstance(f, url_state.Choice) else hs.integers(f.low, f.high)
+            for f in SETTINGS.fields
+        }
+    )
+)
 def test_the_schema_round_trips(state):
     assert SETTINGS.parse(SETTINGS.to_query(state)) == (state, [])
 
 
 FIELD_NAMES = ["view", "task", "source", "layers", "heads", "epochs", "seq", "layer", "head", "lang"]
-JUNK = hs.sampled_from(["", "-1", "1e400", "nan", "9" * 50, "minilm", "train", "sort", "4", "<b>x</b>", "../x",
-                        "[x](javascript:alert(1))", "\x00", "0.5", "zh"])
+JUNK = hs.sampled_from(
+    [
+        "",
+        "-1",
+        "1e400",
+        "nan",
+        "9" * 50,
+        "minilm",
+        "train",
+        "sort",
+        "4",
+        "<b>x</b>",
+        "../x",
+        "[x](javascript:alert(1))",
+        "\x00",
+        "0.5",
+        "zh",
+    ]
+)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
-@given(hs.dictionaries(hs.one_of(hs.sampled_from(FIELD_NAMES), hs.text(max_size=8)), hs.one_of(JUNK, hs.text(max_size=30)),
-                       max_size=6))
+@given(
+    hs.dictionaries(
+        hs.one_of(hs.sampled_from(FIELD_NAMES), hs.text(max_size=8)), hs.one_of(JUNK, hs.text(max_size=30)), max_size=6
+    )
+)
 def test_any_query_string_gives_the_page_and_only_the_schemas_notice(query):
     at = AppTest.from_file(PAGE, default_timeout=300)
     for k, v in query.items():

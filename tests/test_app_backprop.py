@@ -98,9 +98,22 @@ def test_nothing_runs_before_the_press_and_divergence_is_reported_with_what_to_d
 
 
 def test_hostile_values_are_clamped_or_dropped_with_only_the_schemas_notice():
-    at = _linked(sizes="9-9-9-9-9", activation="../../etc/passwd", loss="<script>", lr="1e12", x="nan,1", y="1e400",
-                 w="inf", b="-1e9", seed="-3", stage="99", steps="1e9", depth="0", deep_activation="javascript:alert(1)",
-                 init="**xor**")
+    at = _linked(
+        sizes="9-9-9-9-9",
+        activation="../../etc/passwd",
+        loss="<script>",
+        lr="1e12",
+        x="nan,1",
+        y="1e400",
+        w="inf",
+        b="-1e9",
+        seed="-3",
+        stage="99",
+        steps="1e9",
+        depth="0",
+        deep_activation="javascript:alert(1)",
+        init="**xor**",
+    )
     assert not at.exception, at.exception
     notices = _notices(at)
     assert len(notices) == 1 and notices[0].count("\n- ") == 14 and not at.error
@@ -130,16 +143,43 @@ def test_state_to_url_to_state_round_trips(data):
         else:
             xs = data.draw(hs.lists(hs.floats(-100, 100, allow_nan=False), min_size=1, max_size=4))
             state[f.name] = ", ".join(format(v, "g") for v in xs)
-            state[f.name] = SCHEMA.parse({f.name: state[f.name]})[0][f.name]  # "g" keeps 6 digits: the text is the state
+            state[f.name] = SCHEMA.parse({f.name: state[f.name]})[0][
+                f.name
+            ]  # "g" keeps 6 digits: the text is the state
     assert SCHEMA.parse(SCHEMA.to_query(state)) == (state, [])
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @example({"sizes": "4-4-4-3", "loss": "cross_entropy", "stage": "8"})
-@given(hs.dictionaries(hs.sampled_from(["sizes", "activation", "output", "loss", "lr", "x", "y", "w", "b", "init", "seed",
-                                        "stage", "steps", "depth", "deep_activation", "junk"]),
-                       hs.one_of(hs.sampled_from(["1-1", "2-3-1", "xor", "1e400", "nan", "-1", "<b>x</b>", "1,,2", "0"]),
-                                 hs.text(max_size=20)), max_size=6))
+@given(
+    hs.dictionaries(
+        hs.sampled_from(
+            [
+                "sizes",
+                "activation",
+                "output",
+                "loss",
+                "lr",
+                "x",
+                "y",
+                "w",
+                "b",
+                "init",
+                "seed",
+                "stage",
+                "steps",
+                "depth",
+                "deep_activation",
+                "junk",
+            ]
+        ),
+        hs.one_of(
+            hs.sampled_from(["1-1", "2-3-1", "xor", "1e400", "nan", "-1", "<b>x</b>", "1,,2", "0"]),
+            hs.text(max_size=20),
+        ),
+        max_size=6,
+    )
+)
 def test_any_query_string_opens_the_page_with_only_the_schemas_notice(query):
     at = _linked(**query)
     assert not at.exception, (query, at.exception)
@@ -166,8 +206,12 @@ def test_divergence_message():
 def test_thin_page_without_torch():
     page = (ROOT / "pages" / "4_Backprop.py").read_text()
     assert len(page.splitlines()) <= 150
-    imported = {a.name.split(".")[0] for node in ast.walk(ast.parse(page)) if isinstance(node, (ast.Import, ast.ImportFrom))
-                for a in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
+    imported = {
+        a.name.split(".")[0]
+        for node in ast.walk(ast.parse(page))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for a in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+    }
     assert "torch" not in imported and "altair" not in imported and "pandas" not in imported
     for path in ("ui/backprop.py", "ui/charts/backprop.py"):
         assert len((ROOT / path).read_text().splitlines()) <= 250, path
@@ -189,8 +233,10 @@ MEASURE = """() => {
 def _settle(page):
     """Wait for the rerun to finish (no stale element, no running icon), then for the graph's async layout."""
     page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector(\"[data-stale='true'], [data-testid='stStatusWidgetRunningIcon']\")",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-stale='true'], [data-testid='stStatusWidgetRunningIcon']\")",
+        timeout=60_000,
+    )
     page.wait_for_timeout(500)
 
 

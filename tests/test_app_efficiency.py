@@ -60,8 +60,7 @@ def test_links_open_with_their_settings_and_bad_links_only_warn():
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.dictionaries(st.sampled_from([f.name for f in ef.SETTINGS.fields] + ["x"]),
-                       st.text(max_size=30), max_size=5))
+@given(st.dictionaries(st.sampled_from([f.name for f in ef.SETTINGS.fields] + ["x"]), st.text(max_size=30), max_size=5))
 def test_any_query_string_gives_no_exception(query):
     at = AppTest.from_file(PAGE, default_timeout=300)
     at.query_params.update(query)
@@ -86,5 +85,6 @@ def test_training_run_is_measured_logged_and_marked_stale():
 
 def test_prediction_error_reads_as_a_percentage_or_a_factor():
     from ui import efficiency_runs as er
+
     assert er.prediction_error(1.1, 1.0) == "off by +10%"
     assert er.prediction_error(1.64e-4, 12.0) == "73,171x too low" and er.prediction_error(3.0, 1.0) == "3x too high"

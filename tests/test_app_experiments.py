@@ -41,8 +41,15 @@ def test_chinese():
     assert at.title[0].value == "实验：同时进行多次训练"
 
 
-@given(st.fixed_dictionaries({"seed": st.lists(st.integers(0, 9), max_size=10).map(tuple),
-                              "runs": st.integers(1, ex.MAX_RUNS), "mode": st.sampled_from(("grid", "random"))}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "seed": st.lists(st.integers(0, 9), max_size=10).map(tuple),
+            "runs": st.integers(1, ex.MAX_RUNS),
+            "mode": st.sampled_from(("grid", "random")),
+        }
+    )
+)
 def test_schema_round_trips(part):
     state = {**xv.SCHEMA.defaults, **part}
     query = {k: v[-1] for k, v in parse_qs(urlencode(xv.SCHEMA.to_query(state)), keep_blank_values=True).items()}

@@ -106,8 +106,13 @@ def test_a_model_trained_with_mse_shows_mse_on_its_surface():
     at = _playground_view(rec)
     text = " ".join(m.value for m in at.markdown)
     assert f"Centre loss **{rec.history.train_loss[-1]:.4f}**" in text and "mean squared error" in text
-    ce, _ = train.evaluate(rec.build(), torch.as_tensor(rec.dataset.X_train), torch.as_tensor(rec.dataset.y_train),
-                           "classification", "cross_entropy")
+    ce, _ = train.evaluate(
+        rec.build(),
+        torch.as_tensor(rec.dataset.X_train),
+        torch.as_tensor(rec.dataset.y_train),
+        "classification",
+        "cross_entropy",
+    )
     assert f"Centre loss **{ce:.4f}**" not in text
 
 
@@ -131,8 +136,13 @@ def test_the_playground_model_is_studied_on_its_own_data():
     assert shown.value == f"{ref:.4f}"
     assert any(f"is {ref:.4f}. They lie 0.0% of their distance" in c.value for c in at.caption)
     at.slider(key="ls_epoch").set_value(0).run()
-    real0, _ = train.evaluate(landscape.load_flat(rec.build(), rec.trajectory[0]),
-                              torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy")
+    real0, _ = train.evaluate(
+        landscape.load_flat(rec.build(), rec.trajectory[0]),
+        torch.as_tensor(ds.X_train),
+        torch.as_tensor(ds.y_train),
+        ds.task,
+        "cross_entropy",
+    )
     assert any(f"is {real0:.4f}. They lie" in c.value for c in at.caption)
     assert any("Playground's last model: MLP 2-16-16-2" in c.value for c in at.caption)
     at.radio(key="ls_slice").set_value("interpolation").run()
@@ -143,19 +153,27 @@ def test_side_by_side_maps_share_one_colour_scale():
     import json
 
     at = _pair(_net_view())
-    maps = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
-            if "cross-entropy on the plane" in json.dumps(json.loads(c.proto.spec).get("title", ""))
-            or any("cross-entropy on the plane" in json.dumps(layer.get("title", "")) for layer in json.loads(c.proto.spec).get("layer", []))]
+    maps = [
+        json.loads(c.proto.spec)
+        for c in at.get("vega_lite_chart")
+        if "cross-entropy on the plane" in json.dumps(json.loads(c.proto.spec).get("title", ""))
+        or any(
+            "cross-entropy on the plane" in json.dumps(layer.get("title", ""))
+            for layer in json.loads(c.proto.spec).get("layer", [])
+        )
+    ]
     assert len(maps) == 2
 
     def colour_domain(spec):
         layer = spec["layer"][0] if "layer" in spec else spec
         return layer["encoding"]["color"]["scale"]["domain"]
+
     a, b = (colour_domain(m) for m in maps)
     assert a == b and len(a) == 10
     # ten log-spaced levels strictly inside [smallest minimum, largest maximum] of the two maps:
     # the top of the range is the larger of the two maxima the page prints
     import re
+
     first, last = np.log10(a[0]), np.log10(a[-1])
     top = 10 ** (last + (last - first) / 9)
     maxima = [float(v) for v in re.findall(r"max on the plane ([\d.e+-]+)\.", " ".join(m.value for m in at.markdown))]
@@ -183,12 +201,18 @@ def test_a_zoo_transformer_has_a_landscape_too():
     assert any("first 256 training" in c.value for c in at.caption)
     e = zoo.entry("reverse_transformer")
     ds = data.load(e["dataset"]["name"], seed=e["dataset"]["seed"], **e["dataset"]["options"])
-    ref, _ = train.evaluate(zoo.load_model(e), torch.as_tensor(ds.X_train[:256]), torch.as_tensor(ds.y_train[:256]),
-                            "sequence", "cross_entropy")
+    ref, _ = train.evaluate(
+        zoo.load_model(e),
+        torch.as_tensor(ds.X_train[:256]),
+        torch.as_tensor(ds.y_train[:256]),
+        "sequence",
+        "cross_entropy",
+    )
     assert f"Centre loss **{ref:.4f}**" in " ".join(m.value for m in at.markdown)
 
 
 # --- URL state and the reader's language ---------------------------------------------------------
+
 
 def _linked(**query):
     at = AppTest.from_file(PAGE, default_timeout=300)
@@ -202,8 +226,10 @@ def _schema():
     from ui import landscape as ui_ls
     from ui import landscape_toy, url_state
 
-    return {name: url_state.Schema("loss_surface", (*landscape_toy.fields(name), *ui_ls.fields(ui_ls.zoo_names())))
-            for name in toys.TOYS}
+    return {
+        name: url_state.Schema("loss_surface", (*landscape_toy.fields(name), *ui_ls.fields(ui_ls.zoo_names())))
+        for name in toys.TOYS
+    }
 
 
 def test_a_lesson_link_opens_the_regression_bowl_with_sgd_diverging():
@@ -225,9 +251,22 @@ def test_a_lesson_link_opens_the_regression_bowl_with_sgd_diverging():
 
 
 def test_hostile_values_are_clamped_or_dropped_with_only_the_schemas_notice():
-    at = _linked(view="net", surface="../../etc/passwd", lr="1e12", optimizers="sgd,<script>,adam", res="1e9",
-                 span="-5", zoo="/etc/passwd", source="javascript:alert(1)", dataset="[x](javascript:x)",
-                 bs_a="7", l2_b="nan", method="**pca**", dseed="-3", x0="inf")
+    at = _linked(
+        view="net",
+        surface="../../etc/passwd",
+        lr="1e12",
+        optimizers="sgd,<script>,adam",
+        res="1e9",
+        span="-5",
+        zoo="/etc/passwd",
+        source="javascript:alert(1)",
+        dataset="[x](javascript:x)",
+        bs_a="7",
+        l2_b="nan",
+        method="**pca**",
+        dseed="-3",
+        x0="inf",
+    )
     assert not at.exception, at.exception
     notices = [w.value for w in at.warning]
     assert len(notices) == 1 and notices[0].startswith("This link had settings") and notices[0].count("\n- ") == 13
@@ -264,10 +303,32 @@ def test_state_to_url_to_state_round_trips(data):
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @example({"optimizers": "net", "view": "toy"})
-@given(st.dictionaries(st.sampled_from(["view", "surface", "lr", "steps", "x0", "y0", "optimizers", "source", "res",
-                                        "span", "zoo", "metric", "sharp", "junk"]),
-                       st.one_of(st.sampled_from(["net", "toy", "1e400", "nan", "-1", "<b>x</b>", "sgd,,adam", "0"]),
-                                 st.text(max_size=20)), max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "view",
+                "surface",
+                "lr",
+                "steps",
+                "x0",
+                "y0",
+                "optimizers",
+                "source",
+                "res",
+                "span",
+                "zoo",
+                "metric",
+                "sharp",
+                "junk",
+            ]
+        ),
+        st.one_of(
+            st.sampled_from(["net", "toy", "1e400", "nan", "-1", "<b>x</b>", "sgd,,adam", "0"]), st.text(max_size=20)
+        ),
+        max_size=6,
+    )
+)
 def test_any_query_string_opens_the_page_with_only_the_schemas_notice(query):
     at = _linked(**query)
     assert not at.exception, (query, at.exception)
@@ -284,4 +345,7 @@ def test_the_page_in_chinese():
     assert any("在第 5 步发散" in w.value for w in at.warning)
     assert any("最小二乘的极小点" in c.value for c in at.caption)
     at = _linked(lang="zh", view="net")  # AppTest formats options in English: the view comes from the link
-    assert any("按 **训练模型 A 和 B**" in i.value for i in at.info) and at.button(key="ls_train").label == "训练模型 A 和 B"
+    assert (
+        any("按 **训练模型 A 和 B**" in i.value for i in at.info)
+        and at.button(key="ls_train").label == "训练模型 A 和 B"
+    )

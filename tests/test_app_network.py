@@ -67,12 +67,22 @@ def test_chinese():
     assert at.title[0].value == "活的网络" and "数据已显示" in at.info[0].value
 
 
-STATES = st.fixed_dictionaries({f.name: (st.sampled_from(f.choices) if hasattr(f, "choices") and f.choices else
-                                         st.integers(f.low, f.high) if type(f).__name__ == "Int" else
-                                         st.floats(f.low, f.high, allow_nan=False) if type(f).__name__ == "Float" else
-                                         st.booleans() if type(f).__name__ == "Bool" else
-                                         st.text(st.characters(exclude_categories=("C",)), max_size=40))
-                                for f in nv.SCHEMA.fields})
+STATES = st.fixed_dictionaries(
+    {
+        f.name: (
+            st.sampled_from(f.choices)
+            if hasattr(f, "choices") and f.choices
+            else st.integers(f.low, f.high)
+            if type(f).__name__ == "Int"
+            else st.floats(f.low, f.high, allow_nan=False)
+            if type(f).__name__ == "Float"
+            else st.booleans()
+            if type(f).__name__ == "Bool"
+            else st.text(st.characters(exclude_categories=("C",)), max_size=40)
+        )
+        for f in nv.SCHEMA.fields
+    }
+)
 
 
 @given(STATES)

@@ -96,8 +96,11 @@ def test_each_task_keeps_its_own_loss_choice():
 
 
 def _csv(sep=";"):
-    rows = [sep.join(["a", "b", "label"])] + [sep.join([str(i % 7), str(i % 5), "yes" if i % 2 else "no"])
-                                              for i in range(40)] + [sep.join(["1", "", "no"])]
+    rows = (
+        [sep.join(["a", "b", "label"])]
+        + [sep.join([str(i % 7), str(i % 5), "yes" if i % 2 else "no"]) for i in range(40)]
+        + [sep.join(["1", "", "no"])]
+    )
     return "\n".join(rows).encode()
 
 
@@ -115,7 +118,8 @@ def test_a_csv_upload_survives_switching_datasets_and_can_be_cleared():
     at.selectbox(key="pg_dataset").select("csv").run()
     assert not at.exception and not any("Upload a CSV" in i.value for i in at.info)
     assert "**Your CSV**" in " ".join(m.value for m in at.markdown) and "mine.csv" in " ".join(
-        c.value for c in at.sidebar.caption)
+        c.value for c in at.sidebar.caption
+    )
     at.button(key="pg_csv_clear").click().run()
     assert any("Upload a CSV" in i.value for i in at.info)
 
@@ -137,8 +141,11 @@ def test_the_page_is_thin(root):
     imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(page)) if isinstance(n, ast.ImportFrom)}
     assert not imported & {"torch", "onnxruntime", "numpy", "pandas"}
     # Streamlit draws the value of any bare expression that is not a call (its "magic")
-    bare = [n for n in ast.walk(ast.parse(page)) if isinstance(n, ast.Expr)
-            and not isinstance(n.value, (ast.Call, ast.Constant, ast.Await))]
+    bare = [
+        n
+        for n in ast.walk(ast.parse(page))
+        if isinstance(n, ast.Expr) and not isinstance(n.value, (ast.Call, ast.Constant, ast.Await))
+    ]
     assert not bare, [ast.unparse(n) for n in bare]
     assert len(page.splitlines()) <= 150
     for ui in ("playground.py", "playground_run.py"):
@@ -147,8 +154,15 @@ def test_the_page_is_thin(root):
 
 # --- the URL: a link opens the page with its settings; hostile links are clamped or dropped ---------------
 
-IRIS_LINK = {"dataset": "iris", "widths": "10,8", "activation": "relu", "loss": "cross_entropy", "optimizer": "adam",
-             "lr": "0.01", "epochs": "100"}
+IRIS_LINK = {
+    "dataset": "iris",
+    "widths": "10,8",
+    "activation": "relu",
+    "loss": "cross_entropy",
+    "optimizer": "adam",
+    "lr": "0.01",
+    "epochs": "100",
+}
 
 
 def _open(query: dict, lang: str | None = None) -> AppTest:
@@ -168,7 +182,10 @@ def test_the_articles_iris_link_opens_with_exactly_those_settings():
     at = _open(IRIS_LINK)
     assert not at.exception and not at.warning  # no notice: every value was taken as it is
     assert at.selectbox(key="pg_dataset").value == "iris" and at.text_input(key="pg_widths").value == "10, 8"
-    assert at.selectbox(key="pg_act").value == "relu" and at.selectbox(key="pg_loss_classification").value == "cross_entropy"
+    assert (
+        at.selectbox(key="pg_act").value == "relu"
+        and at.selectbox(key="pg_loss_classification").value == "cross_entropy"
+    )
     assert at.selectbox(key="pg_opt").value == "adam" and at.select_slider(key="pg_lr").value == 0.01
     assert at.number_input(key="pg_epochs").value == 100
     assert {k: at.query_params[k] for k in IRIS_LINK} == IRIS_LINK  # the URL keeps them, and adds the rest
@@ -183,17 +200,32 @@ def test_the_urls_loss_sets_the_loss_of_the_urls_task():
     assert not at.exception and at.selectbox(key="pg_loss_classification").value == "mse"
     assert at.text_input(key="pg_widths").value == "" and at.query_params["widths"] == ""  # no hidden layer
     at = _open({"dataset": "linear", "loss": "cross_entropy"})  # no such loss for a regression: its default
-    assert not at.exception and at.selectbox(key="pg_loss_regression").value == "mse" and at.query_params["loss"] == "mse"
+    assert (
+        not at.exception and at.selectbox(key="pg_loss_regression").value == "mse" and at.query_params["loss"] == "mse"
+    )
 
 
 def test_hostile_links_are_clamped_or_dropped_with_only_the_schemas_notice():
-    at = _open({"epochs": "1e12", "lr": "nan", "dataset": "../../etc/passwd", "widths": "<script>",
-                "loss": "javascript:alert(1)"})
+    at = _open(
+        {
+            "epochs": "1e12",
+            "lr": "nan",
+            "dataset": "../../etc/passwd",
+            "widths": "<script>",
+            "loss": "javascript:alert(1)",
+        }
+    )
     assert not at.exception and len(at.warning) == 1
     notice = at.warning[0].value
     assert notice.count("\n- ") == 5 and not any(bad in notice for bad in ("passwd", "<", "script", "javascript"))
     s = _settings(at)
-    assert (s["epochs"], s["lr"], s["dataset"], s["widths"], s["loss"]) == (1000, 0.01, "moons", "16, 16", "cross_entropy")
+    assert (s["epochs"], s["lr"], s["dataset"], s["widths"], s["loss"]) == (
+        1000,
+        0.01,
+        "moons",
+        "16, 16",
+        "cross_entropy",
+    )
     assert at.query_params["epochs"] == "1000" and at.query_params["dataset"] == "moons"
 
 
@@ -221,9 +253,28 @@ def test_every_state_round_trips_through_its_link(state):
     assert pg.SETTINGS.parse(parse_qs(urlencode(pg.SETTINGS.to_query(state)), keep_blank_values=True)) == (state, [])
 
 
-hostile = hst.sampled_from(["1e12", "-1e12", "nan", "inf", "", " ", "../../etc/passwd", "<script>alert(1)</script>",
-                            "javascript:alert(1)", "[x](javascript:alert(1))", "1,2,3,4,5,6,7,8,9", "0,-5,99999",
-                            "9" * 3000, "csv", "linear", "mse", "true", "0.0100"])
+hostile = hst.sampled_from(
+    [
+        "1e12",
+        "-1e12",
+        "nan",
+        "inf",
+        "",
+        " ",
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "javascript:alert(1)",
+        "[x](javascript:alert(1))",
+        "1,2,3,4,5,6,7,8,9",
+        "0,-5,99999",
+        "9" * 3000,
+        "csv",
+        "linear",
+        "mse",
+        "true",
+        "0.0100",
+    ]
+)
 names = hst.sampled_from([f.name for f in pg.SETTINGS.fields] + ["x<b>", "widths2"])
 
 
@@ -246,8 +297,9 @@ def test_a_copied_link_opens_the_same_settings_and_trains_to_the_same_numbers():
     assert not second.exception and not second.warning and _settings(second) == _settings(first)
     second.button(key="pg_train").click().run()
     assert [(m.label, m.value) for m in second.metric] == [(m.label, m.value) for m in first.metric]
-    np.testing.assert_array_equal(flat(second.session_state["pg_record"].build()).numpy(),
-                                  flat(first.session_state["pg_record"].build()).numpy())
+    np.testing.assert_array_equal(
+        flat(second.session_state["pg_record"].build()).numpy(), flat(first.session_state["pg_record"].build()).numpy()
+    )
 
 
 def test_a_run_past_the_budget_is_refused_with_the_budget_named():

@@ -31,8 +31,10 @@ def test_regularization_page_trains_variants_and_sweeps():
     assert not at.exception
     assert not at.dataframe  # nothing trains before the button
     # 120 samples: a quarter each for validation and test, the rest to train
-    assert any("60 train rows" in m.value and "30 validation rows" in m.value and "30 test rows" in m.value
-               for m in at.markdown)
+    assert any(
+        "60 train rows" in m.value and "30 validation rows" in m.value and "30 test rows" in m.value
+        for m in at.markdown
+    )
     epochs_input(at).set_value(20).run()
     at.button(key="rg_train").click().run()
     assert not at.exception, at.exception
@@ -85,19 +87,39 @@ def test_epochs_default_per_dataset():
 
 
 def test_a_link_reproduces_every_setting():
-    query = {"dataset": "circles", "n": "200", "noise": "0.2", "seed": "7", "epochs": "50", "l1_on": "0",
-             "l2": "0.05", "dropout_on": "1", "dropout": "0.5", "early_stopping_on": "0", "batch_norm_on": "1",
-             "augmentation": "0.3", "combo": "l2,dropout", "sweep": "dropout", "points": "4", "lang": "en"}
+    query = {
+        "dataset": "circles",
+        "n": "200",
+        "noise": "0.2",
+        "seed": "7",
+        "epochs": "50",
+        "l1_on": "0",
+        "l2": "0.05",
+        "dropout_on": "1",
+        "dropout": "0.5",
+        "early_stopping_on": "0",
+        "batch_norm_on": "1",
+        "augmentation": "0.3",
+        "combo": "l2,dropout",
+        "sweep": "dropout",
+        "points": "4",
+        "lang": "en",
+    }
     at = page(query, timeout=120)
     assert not at.exception and not at.warning
     assert (at.selectbox(key="rg_ds").value, at.slider(key="rg_n").value, at.slider(key="rg_noise").value) == (
-        "circles", 200, 0.2)
+        "circles",
+        200,
+        0.2,
+    )
     assert (at.number_input(key="rg_seed").value, epochs_input(at).value) == (7, 50)
     assert not at.checkbox(key="rg_on_l1").value and at.checkbox(key="rg_on_batch_norm").value
     assert at.number_input(key="rg_s_l2").value == 0.05 and at.number_input(key="rg_s_dropout").value == 0.5
     assert at.multiselect(key="rg_combo").value == ["l2", "dropout"]
-    assert at.selectbox(key="rg_sw").value == "dropout" and (at.number_input(key="rg_lo").value,
-                                                             at.number_input(key="rg_hi").value) == (0.05, 0.8)
+    assert at.selectbox(key="rg_sw").value == "dropout" and (
+        at.number_input(key="rg_lo").value,
+        at.number_input(key="rg_hi").value,
+    ) == (0.05, 0.8)
     # none, L2, dropout, batch norm, augmentation, L2 + dropout: the cost caption counts them
     assert any(c.value.startswith("Cost before training: 6 variants") for c in at.caption)
     written = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
@@ -105,14 +127,27 @@ def test_a_link_reproduces_every_setting():
 
 
 def test_named_hostile_links_are_clamped_or_dropped_with_only_the_schemas_notice():
-    at = page({"epochs": "1e12", "dataset": "../../etc/passwd", "combo": "<script>alert(1)</script>", "l2": "5",
-               "points": "40", "from": "nan", "x<b>": "[a](javascript:alert(1))"}, timeout=120)
+    at = page(
+        {
+            "epochs": "1e12",
+            "dataset": "../../etc/passwd",
+            "combo": "<script>alert(1)</script>",
+            "l2": "5",
+            "points": "40",
+            "from": "nan",
+            "x<b>": "[a](javascript:alert(1))",
+        },
+        timeout=120,
+    )
     assert not at.exception
     (notice,) = [w.value for w in at.warning]
     assert notice.startswith(NOTICE_HEAD) and notice.count("\n- ") == 7
     assert not any(bad in notice for bad in ("passwd", "<", "script", "javascript", "nan"))
     assert (epochs_input(at).value, at.selectbox(key="rg_ds").value, at.multiselect(key="rg_combo").value) == (
-        1000, "moons", [])
+        1000,
+        "moons",
+        [],
+    )
     assert at.number_input(key="rg_s_l2").value == 1.0 and at.number_input(key="rg_pts").value == 12
     assert not at.error and not at.dataframe  # nothing trains from a link
 
@@ -158,11 +193,33 @@ def test_state_to_url_to_state_round_trips(state):
     assert rg.SCHEMA.parse(parse_qs(urlencode(rg.SCHEMA.to_query(state)), keep_blank_values=True)) == (state, [])
 
 
-hostile = st.sampled_from(["1e12", "-1e12", "nan", "inf", "", "../../etc/passwd", "<script>alert(1)</script>",
-                           "[x](javascript:alert(1))", "**bold**", "l1,l1,l2", "dropout,,batch_norm", "1e400",
-                           "9" * 3000, "true", "0.0100", "\x00\n", "digits", "early_stopping"])
-queries = st.dictionaries(st.one_of(st.sampled_from(sorted(FIELDS)), st.text(max_size=20)),
-                          st.one_of(hostile, st.text(max_size=40)), max_size=8)
+hostile = st.sampled_from(
+    [
+        "1e12",
+        "-1e12",
+        "nan",
+        "inf",
+        "",
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "**bold**",
+        "l1,l1,l2",
+        "dropout,,batch_norm",
+        "1e400",
+        "9" * 3000,
+        "true",
+        "0.0100",
+        "\x00\n",
+        "digits",
+        "early_stopping",
+    ]
+)
+queries = st.dictionaries(
+    st.one_of(st.sampled_from(sorted(FIELDS)), st.text(max_size=20)),
+    st.one_of(hostile, st.text(max_size=40)),
+    max_size=8,
+)
 
 
 @settings(max_examples=300, deadline=None)

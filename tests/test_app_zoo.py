@@ -32,6 +32,7 @@ def served(monkeypatch):
         def __init__(self, *a, **k):
             super().__init__(*a, **k)
             stores.append(self)
+
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeptStorage)
 
     def run(at=None, model=None):
@@ -45,6 +46,7 @@ def served(monkeypatch):
             content = stores[-1].get_file(b.proto.url.rsplit("/", 1)[-1]).content
             out[hashlib.sha256(content).hexdigest()] = b.proto.label
         return at, out
+
     return run
 
 
@@ -81,8 +83,9 @@ def test_bad_files_are_named_with_the_fix_and_never_offered(served, zoo_dir):
     (zoo_dir / e["digits_mlp"]["file"]).unlink()
     shutil.copy(zoo_dir / e["shift_transformer"]["file"], zoo_dir / e["reverse_transformer"]["file"])  # swapped
     passwd = Path("/etc/passwd").read_bytes()
-    e["sort_transformer_int8"].update(file="../../../../etc/passwd", sha256=hashlib.sha256(passwd).hexdigest(),
-                                      bytes=len(passwd))
+    e["sort_transformer_int8"].update(
+        file="../../../../etc/passwd", sha256=hashlib.sha256(passwd).hexdigest(), bytes=len(passwd)
+    )
     del e["regression_mlp"]["int8_skipped"]  # no int8 twin and no reason: not offered
     m["models"].append(1)
     (zoo_dir / "manifest.json").write_text(json.dumps(m))
@@ -92,8 +95,12 @@ def test_bad_files_are_named_with_the_fix_and_never_offered(served, zoo_dir):
         errors += [x.value for x in at.error]
         got.update(more)
     errors = " ".join(errors)
-    for name, words in ((e["moons_mlp_int8"]["file"], "sha256"), (e["moons_mlp"]["checkpoint"]["file"], "truncated"),
-                        (e["digits_mlp"]["file"], "missing"), (e["reverse_transformer"]["file"], "sha256")):
+    for name, words in (
+        (e["moons_mlp_int8"]["file"], "sha256"),
+        (e["moons_mlp"]["checkpoint"]["file"], "truncated"),
+        (e["digits_mlp"]["file"], "missing"),
+        (e["reverse_transformer"]["file"], "sha256"),
+    ):
         assert f"{name} " in errors and words in errors, name
     for family in ("moons_mlp", "digits_mlp", "reverse_transformer", "regression_mlp"):
         assert f"python -m core build --only {family}" in errors
@@ -101,8 +108,10 @@ def test_bad_files_are_named_with_the_fix_and_never_offered(served, zoo_dir):
     assert f"Manifest entry 'entry {len(m['models']) - 1}' is malformed" in errors
     assert "regression_mlp has no int8 twin and no recorded reason" in errors
     assert "regression_mlp" not in at.selectbox(key="zoo_model").options
-    bad = {hashlib.sha256(p.read_bytes()).hexdigest() for p in
-           (zoo_dir / e["moons_mlp_int8"]["file"], pt, Path("/etc/passwd"))}
+    bad = {
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (zoo_dir / e["moons_mlp_int8"]["file"], pt, Path("/etc/passwd"))
+    }
     assert not bad & set(got)
     labels = " ".join(got.values())
     assert "reverse_transformer.onnx" not in labels and "digits_mlp.onnx" not in labels
@@ -176,8 +185,10 @@ def test_any_query_string_opens_the_page_with_at_most_a_notice(query):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=60) | st.lists(st.sampled_from(["1", "²", "①", "１", "٣", "10", " ", ",", "9" * 50]),
-                                       max_size=12).map(" ".join))
+@given(
+    st.text(max_size=60)
+    | st.lists(st.sampled_from(["1", "²", "①", "１", "٣", "10", " ", ",", "9" * 50]), max_size=12).map(" ".join)
+)
 def test_sequence_box_parses_or_says_what_to_type(text):
     try:
         tokens = zoo_ui.tokens_from_text(text, 10, 8)
@@ -189,8 +200,13 @@ def test_sequence_box_parses_or_says_what_to_type(text):
     assert tokens[0].tolist() == [int(t) for t in text.replace(",", " ").split()]
 
 
-@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5), st.none()),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5), st.none()),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_feature_row_parses_or_says_what_to_type(values):
     try:
         x = zoo_ui.features_from(np.array(values, dtype=object))
@@ -200,8 +216,9 @@ def test_feature_row_parses_or_says_what_to_type(values):
 
 
 def test_probability_chart_highlights_the_predicted_class():
-    spec = charts.probabilities(["a", "b", "c"], np.array([0.2, 0.7, 0.1]), "Class probabilities", "probability",
-                                "class").to_dict()
+    spec = charts.probabilities(
+        ["a", "b", "c"], np.array([0.2, 0.7, 0.1]), "Class probabilities", "probability", "class"
+    ).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["class"] for r in rows] == ["a", "b", "c"] and [r["predicted"] for r in rows] == [False, True, False]
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["scale"]["domain"] == [0, 1]

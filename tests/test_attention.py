@@ -9,9 +9,32 @@ from core.errors import CoreError, ModelError
 from core.records import TrainedModel
 from core.runtime import session
 
-HOSTILE = ["", "   ", "²", "① ②", "１２３", "1 2 ３", "9" * 4301, "1 " + "9" * 4301, "😀 🎉", "注意力 机制", "x" * 10_000,
-           "1 2 " + "3" * 10_000, "**1** 2", "<b>1</b> <script>alert(1)</script>", "[1](http://x) 2", "1\x00 2",
-           "\u200b", "٣ ٤", "1.5 2", "-1 2", "+1 2", "10 2", "01 2", "0x1 2"]
+HOSTILE = [
+    "",
+    "   ",
+    "²",
+    "① ②",
+    "１２３",
+    "1 2 ３",
+    "9" * 4301,
+    "1 " + "9" * 4301,
+    "😀 🎉",
+    "注意力 机制",
+    "x" * 10_000,
+    "1 2 " + "3" * 10_000,
+    "**1** 2",
+    "<b>1</b> <script>alert(1)</script>",
+    "[1](http://x) 2",
+    "1\x00 2",
+    "\u200b",
+    "٣ ٤",
+    "1.5 2",
+    "-1 2",
+    "+1 2",
+    "10 2",
+    "01 2",
+    "0x1 2",
+]
 
 
 def _zoo(name):
@@ -37,8 +60,9 @@ def test_known_pattern_is_learned(task):
     e, sess, _ = _zoo(f"{task}_transformer")
     ds = zoo.dataset_of(e)
     expected = data.expected_attention(task, 8, 2)
-    scores = np.mean([attention.pattern_score(attention.run(sess, ds.X_val[i:i + 1])["attention"], expected)
-                      for i in range(20)], 0)
+    scores = np.mean(
+        [attention.pattern_score(attention.run(sess, ds.X_val[i : i + 1])["attention"], expected) for i in range(20)], 0
+    )
     assert scores.max() > 0.5  # some head puts most of its weight on the source position
 
 
@@ -75,7 +99,9 @@ def test_hostile_toy_input_gets_the_projects_error(text):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.text(), st.lists(st.sampled_from(["0", "7", "9", "10", "²", "１", " ", ",", "\n", "x"])).map("".join)))
+@given(
+    st.one_of(st.text(), st.lists(st.sampled_from(["0", "7", "9", "10", "²", "１", " ", ",", "\n", "x"])).map("".join))
+)
 def test_any_text_gives_tokens_or_the_projects_error(text):
     try:
         tokens = attention.parse_tokens(text)
@@ -158,8 +184,9 @@ def test_minilm_onnx_matches_pytorch(minilm_parts):
     sess, model, tok = minilm_parts
     inputs, cut = minilm.encode(tok, ["The cat sat on the mat.", "Attention is all you need, they said."])
     r = minilm.run(sess, inputs)
-    np.testing.assert_allclose(minilm.mean_pool(r["hidden"], inputs["attention_mask"]),
-                               minilm.torch_embeddings(model, inputs), atol=1e-4)
+    np.testing.assert_allclose(
+        minilm.mean_pool(r["hidden"], inputs["attention_mask"]), minilm.torch_embeddings(model, inputs), atol=1e-4
+    )
     assert r["attention"].shape[1:3] == (6, 12)
     with torch.no_grad():
         att = model(**{k: torch.as_tensor(v) for k, v in inputs.items()}, output_attentions=True).attentions
@@ -170,7 +197,9 @@ def test_minilm_onnx_matches_pytorch(minilm_parts):
 
 def test_minilm_similarity_and_bad_input(minilm_parts):
     sess, _, tok = minilm_parts
-    inputs, _ = minilm.encode(tok, ["A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell."])
+    inputs, _ = minilm.encode(
+        tok, ["A man is playing a guitar.", "Someone plays an instrument.", "The stock market fell."]
+    )
     e = minilm.mean_pool(minilm.run(sess, inputs)["hidden"], inputs["attention_mask"])
     assert minilm.cosine(e[0], e[1]) > minilm.cosine(e[0], e[2]) + 0.2
     _, cut = minilm.encode(tok, ["word " * 5000])

@@ -74,7 +74,10 @@ def test_positional_encoding_chart():
 def test_heatmap_keeps_every_label_where_they_fit_and_drops_overlaps_where_not():
     att = np.full((16, 16), 1 / 16)
     spec = charts.heatmap(att, charts.labels(range(16)), "Layer 1, head 1", size=384).to_dict()  # 24 px a cell
-    assert spec["encoding"]["x"]["axis"]["labelOverlap"] is False and spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    assert (
+        spec["encoding"]["x"]["axis"]["labelOverlap"] is False
+        and spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    )
     long = np.full((64, 64), 1 / 64)
     spec = charts.heatmap(long, charts.labels(range(64)), "Layer 1, head 1", size=320).to_dict()  # 5 px a cell
     assert spec["encoding"]["x"]["axis"]["labelOverlap"] is True

@@ -69,15 +69,25 @@ def test_many_steps_lower_the_loss_and_deep_sigmoid_vanishes():
     assert sig[0] < 0.01 * sig[-1]  # the first layer's gradient is orders of magnitude smaller
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"y": np.array([1.0, 2.0])}, "target must have 1"),
-    ({"x": np.array([np.nan, 1.0])}, "not a finite"),
-    ({"loss": "cross_entropy", "y": np.array(3)}, "class index from 0 to 0"),
-    ({"activation": "swish"}, "hidden activation"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"y": np.array([1.0, 2.0])}, "target must have 1"),
+        ({"x": np.array([np.nan, 1.0])}, "not a finite"),
+        ({"loss": "cross_entropy", "y": np.array(3)}, "class index from 0 to 0"),
+        ({"activation": "swish"}, "hidden activation"),
+    ],
+)
 def test_bad_input(kwargs, words):
-    args = {"params": bp.random_params([2, 2, 1], 0), "x": np.array([1.0, 2.0]), "y": np.array([1.0]),
-            "activation": "sigmoid", "loss": "mse", "lr": 0.1, **kwargs}
+    args = {
+        "params": bp.random_params([2, 2, 1], 0),
+        "x": np.array([1.0, 2.0]),
+        "y": np.array([1.0]),
+        "activation": "sigmoid",
+        "loss": "mse",
+        "lr": 0.1,
+        **kwargs,
+    }
     with pytest.raises(ConfigError, match=words):
         bp.step(**args)
 
@@ -93,7 +103,9 @@ def test_step_and_run_are_frozen_records():
     assert isinstance(run, bp.Run)
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.diverged_at = 1
-    np.testing.assert_allclose(run.params[0], np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in r.params]))
+    np.testing.assert_allclose(
+        run.params[0], np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b in r.params])
+    )
 
 
 def test_divergence_is_a_result_with_the_steps_before_it():
@@ -114,43 +126,52 @@ def test_run_steps_refuses_bad_step_counts(steps):
         bp.run_steps(bp.random_params([1, 1], 0), np.array([1.0]), np.array([1.0]), "linear", "mse", 0.1, steps)
 
 
-GOOD = {"params": bp.random_params([2, 2, 1], 0), "x": np.array([1.0, 2.0]), "y": np.array([1.0]),
-        "activation": "sigmoid", "loss": "mse", "lr": 0.1}
+GOOD = {
+    "params": bp.random_params([2, 2, 1], 0),
+    "x": np.array([1.0, 2.0]),
+    "y": np.array([1.0]),
+    "activation": "sigmoid",
+    "loss": "mse",
+    "lr": 0.1,
+}
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"x": "1, 2"}, "input x must hold numbers, got text"),
-    ({"x": ["1", "2"]}, "input x must hold numbers, got text"),
-    ({"x": 1.0}, "input x must be a vector"),
-    ({"x": [[1.0, 2.0]]}, "input x must be a vector"),
-    ({"x": [1.0, [2.0, 3.0]]}, "ragged"),
-    ({"x": [1.0]}, r"W must be \(outputs x 1\)"),
-    ({"x": [np.nan, 1.0]}, "not a finite number"),
-    ({"x": None}, "must hold numbers"),
-    ({"y": 1.0}, "target must have 1 values"),
-    ({"y": "one"}, "target y must hold numbers"),
-    ({"y": [float("inf")]}, "not a finite"),
-    ({"lr": None}, "learning rate"),
-    ({"lr": "0.1"}, "learning rate"),
-    ({"lr": float("nan")}, "learning rate"),
-    ({"lr": -0.1}, "learning rate"),
-    ({"lr": 10 ** 400}, "learning rate"),
-    ({"params": []}, "non-empty list"),
-    ({"params": "W"}, "non-empty list"),
-    ({"params": [(np.ones((2, 2)),)]}, r"pair \(W, b\)"),
-    ({"params": [([[1.0, 2.0], [3.0]], [0.0, 0.0])]}, "ragged"),
-    ({"params": [(np.ones(2), np.ones(2))]}, "must be a matrix"),
-    ({"params": [(np.ones((2, 2)), np.ones(3))]}, r"b \(outputs,\)"),
-    ({"params": [(np.ones((0, 2)), np.ones(0))]}, "empty"),
-    ({"params": [(np.ones((1, 2)), [None])]}, "biases b must be a rectangular array of plain numbers"),
-    ({"params": [(np.ones((1, 2)) > 0, np.ones(1))]}, "true/false"),
-    ({"output_activation": "softmax"}, "output activation"),
-    ({"activation": ["sigmoid"]}, "hidden activation"),
-    ({"loss": "hinge"}, "loss must be one of"),
-    ({"loss": "cross_entropy", "y": 0.5}, "class index"),
-    ({"loss": "cross_entropy", "y": [0, 0]}, "class index"),
-    ({"loss": "cross_entropy", "y": -1}, "class index"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"x": "1, 2"}, "input x must hold numbers, got text"),
+        ({"x": ["1", "2"]}, "input x must hold numbers, got text"),
+        ({"x": 1.0}, "input x must be a vector"),
+        ({"x": [[1.0, 2.0]]}, "input x must be a vector"),
+        ({"x": [1.0, [2.0, 3.0]]}, "ragged"),
+        ({"x": [1.0]}, r"W must be \(outputs x 1\)"),
+        ({"x": [np.nan, 1.0]}, "not a finite number"),
+        ({"x": None}, "must hold numbers"),
+        ({"y": 1.0}, "target must have 1 values"),
+        ({"y": "one"}, "target y must hold numbers"),
+        ({"y": [float("inf")]}, "not a finite"),
+        ({"lr": None}, "learning rate"),
+        ({"lr": "0.1"}, "learning rate"),
+        ({"lr": float("nan")}, "learning rate"),
+        ({"lr": -0.1}, "learning rate"),
+        ({"lr": 10**400}, "learning rate"),
+        ({"params": []}, "non-empty list"),
+        ({"params": "W"}, "non-empty list"),
+        ({"params": [(np.ones((2, 2)),)]}, r"pair \(W, b\)"),
+        ({"params": [([[1.0, 2.0], [3.0]], [0.0, 0.0])]}, "ragged"),
+        ({"params": [(np.ones(2), np.ones(2))]}, "must be a matrix"),
+        ({"params": [(np.ones((2, 2)), np.ones(3))]}, r"b \(outputs,\)"),
+        ({"params": [(np.ones((0, 2)), np.ones(0))]}, "empty"),
+        ({"params": [(np.ones((1, 2)), [None])]}, "biases b must be a rectangular array of plain numbers"),
+        ({"params": [(np.ones((1, 2)) > 0, np.ones(1))]}, "true/false"),
+        ({"output_activation": "softmax"}, "output activation"),
+        ({"activation": ["sigmoid"]}, "hidden activation"),
+        ({"loss": "hinge"}, "loss must be one of"),
+        ({"loss": "cross_entropy", "y": 0.5}, "class index"),
+        ({"loss": "cross_entropy", "y": [0, 0]}, "class index"),
+        ({"loss": "cross_entropy", "y": -1}, "class index"),
+    ],
+)
 def test_bad_input_raises_only_config_error_saying_what_is_wrong(kwargs, words):
     with pytest.raises(ConfigError, match=words):
         bp.step(**{**GOOD, **kwargs})
@@ -159,20 +180,34 @@ def test_bad_input_raises_only_config_error_saying_what_is_wrong(kwargs, words):
 
 
 _atoms = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=4), st.complex_numbers())
-_junk = st.recursive(_atoms, lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
-                                                     st.dictionaries(st.text(max_size=2), inner, max_size=2)),
-                     max_leaves=12)
+_junk = st.recursive(
+    _atoms,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.tuples(inner, inner), st.dictionaries(st.text(max_size=2), inner, max_size=2)
+    ),
+    max_leaves=12,
+)
 _vec = st.lists(st.floats(width=64), min_size=0, max_size=4)
-_arrays = st.one_of(_junk, _vec, st.lists(_vec, max_size=4),
-                    st.integers(0, 4).flatmap(lambda n: st.lists(st.lists(st.floats(-1e3, 1e3), min_size=n, max_size=n),
-                                                                  min_size=1, max_size=4)))
+_arrays = st.one_of(
+    _junk,
+    _vec,
+    st.lists(_vec, max_size=4),
+    st.integers(0, 4).flatmap(
+        lambda n: st.lists(st.lists(st.floats(-1e3, 1e3), min_size=n, max_size=n), min_size=1, max_size=4)
+    ),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(params=st.one_of(_junk, st.lists(st.one_of(_junk, st.tuples(_arrays, _arrays)), max_size=3)), x=_arrays,
-       y=_arrays, activation=st.one_of(_atoms, st.sampled_from(bp.ACTIVATIONS)),
-       loss=st.one_of(_atoms, st.sampled_from(bp.LOSSES)), lr=st.one_of(_atoms, st.floats(0, 1e3)),
-       output_activation=st.one_of(_atoms, st.sampled_from(bp.ACTIVATIONS)))
+@given(
+    params=st.one_of(_junk, st.lists(st.one_of(_junk, st.tuples(_arrays, _arrays)), max_size=3)),
+    x=_arrays,
+    y=_arrays,
+    activation=st.one_of(_atoms, st.sampled_from(bp.ACTIVATIONS)),
+    loss=st.one_of(_atoms, st.sampled_from(bp.LOSSES)),
+    lr=st.one_of(_atoms, st.floats(0, 1e3)),
+    output_activation=st.one_of(_atoms, st.sampled_from(bp.ACTIVATIONS)),
+)
 def test_junk_input_raises_config_error_or_gives_finite_numbers(params, x, y, activation, loss, lr, output_activation):
     try:
         r = bp.step(params, x, y, activation, loss, lr, output_activation)
@@ -183,8 +218,13 @@ def test_junk_input_raises_config_error_or_gives_finite_numbers(params, x, y, ac
 
 
 @settings(max_examples=80, deadline=None)
-@given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4), seed=st.integers(0, 1000),
-       scale=st.floats(0.1, 1e3), lr=st.floats(0, 1e4), activation=st.sampled_from(bp.ACTIVATIONS))
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
+    seed=st.integers(0, 1000),
+    scale=st.floats(0.1, 1e3),
+    lr=st.floats(0, 1e4),
+    activation=st.sampled_from(bp.ACTIVATIONS),
+)
 def test_run_steps_never_raises_on_valid_input(sizes, seed, scale, lr, activation):
     params = bp.random_params(sizes, seed, scale)
     x = np.random.default_rng(seed).normal(size=sizes[0]) * scale

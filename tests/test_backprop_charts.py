@@ -51,10 +51,22 @@ def test_every_formula_row_fits_the_column_at_1280px(loss):
 # Rows as Chromium drew them (em of .katex-html at 1280 px): the estimate must never be narrower.
 MEASURED = [
     (15.45, r"\begin{aligned}L & = -\log p_{2} = -\log 0.3333 = 1.099\end{aligned}"),
-    (32.97, r"\begin{aligned}\frac{\partial L}{\partial W^{(1)}} & = \delta^{(1)} a^{(0)\top} = \begin{bmatrix}0.6134 \\ 0.4002 \\ -0.8043\end{bmatrix} \begin{bmatrix}0.1886 & -0.1982\end{bmatrix} = \begin{bmatrix}0.1157 & -0.1215 \\ 0.07548 & -0.0793 \\ -0.1517 & 0.1594\end{bmatrix}\end{aligned}"),
-    (33.77, r"\begin{aligned}W^{(1)} & \leftarrow W^{(1)} - \alpha \frac{\partial L}{\partial W^{(1)}} = \begin{bmatrix}0.2905 & -0.4884 \\ -0.9737 & -1.026 \\ 0.6645 & 0.8756\end{bmatrix} - 0.1 \cdot \begin{bmatrix}0.1157 & -0.1215 \\ 0.07548 & -0.0793 \\ -0.1517 & 0.1594\end{bmatrix} \\[6pt] & = \begin{bmatrix}0.279 & -0.4762 \\ -0.9813 & -1.018 \\ 0.6797 & 0.8596\end{bmatrix}\end{aligned}"),
-    (24.53, r"\begin{aligned}p & = \mathrm{softmax}(z) = \mathrm{softmax}\begin{bmatrix}3.765\times10^{-6} \\ -4.414\times10^{-6} \\ -1.639\times10^{-6}\end{bmatrix} = \begin{bmatrix}0.3333 \\ 0.3333 \\ 0.3333\end{bmatrix}\end{aligned}"),
-    (34.19, r"\begin{aligned}\frac{\partial L}{\partial a^{(1)}} & = W^{(2)\top} \delta^{(2)} = \begin{bmatrix}-4.7\times10^{-6} & 1.2\times10^{-6} & 1.9\times10^{-6} & -3.6\times10^{-6} \\ -3.8\times10^{-6} & -1.2\times10^{-6} & 1.5\times10^{-6} & 2.2\times10^{-6} \\ 1.7\times10^{-6} & 5\times10^{-6} & 1.9\times10^{-6} & 2.5\times10^{-7} \\ 1.5\times10^{-6} & 4.8\times10^{-6} & -1.1\times10^{-6} & -1.9\times10^{-6}\end{bmatrix} \\[6pt] &\quad \begin{bmatrix}2.65\times10^{-6} \\ -1.51\times10^{-6} \\ -2.509\times10^{-6} \\ 1.608\times10^{-6}\end{bmatrix} = \begin{bmatrix}-2.477\times10^{-11} \\ -8.415\times10^{-12} \\ -7.309\times10^{-12} \\ -3.626\times10^{-12}\end{bmatrix}\end{aligned}"),
+    (
+        32.97,
+        r"\begin{aligned}\frac{\partial L}{\partial W^{(1)}} & = \delta^{(1)} a^{(0)\top} = \begin{bmatrix}0.6134 \\ 0.4002 \\ -0.8043\end{bmatrix} \begin{bmatrix}0.1886 & -0.1982\end{bmatrix} = \begin{bmatrix}0.1157 & -0.1215 \\ 0.07548 & -0.0793 \\ -0.1517 & 0.1594\end{bmatrix}\end{aligned}",
+    ),
+    (
+        33.77,
+        r"\begin{aligned}W^{(1)} & \leftarrow W^{(1)} - \alpha \frac{\partial L}{\partial W^{(1)}} = \begin{bmatrix}0.2905 & -0.4884 \\ -0.9737 & -1.026 \\ 0.6645 & 0.8756\end{bmatrix} - 0.1 \cdot \begin{bmatrix}0.1157 & -0.1215 \\ 0.07548 & -0.0793 \\ -0.1517 & 0.1594\end{bmatrix} \\[6pt] & = \begin{bmatrix}0.279 & -0.4762 \\ -0.9813 & -1.018 \\ 0.6797 & 0.8596\end{bmatrix}\end{aligned}",
+    ),
+    (
+        24.53,
+        r"\begin{aligned}p & = \mathrm{softmax}(z) = \mathrm{softmax}\begin{bmatrix}3.765\times10^{-6} \\ -4.414\times10^{-6} \\ -1.639\times10^{-6}\end{bmatrix} = \begin{bmatrix}0.3333 \\ 0.3333 \\ 0.3333\end{bmatrix}\end{aligned}",
+    ),
+    (
+        34.19,
+        r"\begin{aligned}\frac{\partial L}{\partial a^{(1)}} & = W^{(2)\top} \delta^{(2)} = \begin{bmatrix}-4.7\times10^{-6} & 1.2\times10^{-6} & 1.9\times10^{-6} & -3.6\times10^{-6} \\ -3.8\times10^{-6} & -1.2\times10^{-6} & 1.5\times10^{-6} & 2.2\times10^{-6} \\ 1.7\times10^{-6} & 5\times10^{-6} & 1.9\times10^{-6} & 2.5\times10^{-7} \\ 1.5\times10^{-6} & 4.8\times10^{-6} & -1.1\times10^{-6} & -1.9\times10^{-6}\end{bmatrix} \\[6pt] &\quad \begin{bmatrix}2.65\times10^{-6} \\ -1.51\times10^{-6} \\ -2.509\times10^{-6} \\ 1.608\times10^{-6}\end{bmatrix} = \begin{bmatrix}-2.477\times10^{-11} \\ -8.415\times10^{-12} \\ -7.309\times10^{-12} \\ -3.626\times10^{-12}\end{bmatrix}\end{aligned}",
+    ),
 ]
 
 
@@ -72,7 +84,9 @@ def test_update_stage_shows_the_weights_and_biases_of_every_layer():
             w_block, b_block = blocks[2 * l], blocks[2 * l + 1]
             assert w_block.startswith(r"\begin{aligned}W^{(%d)} & \leftarrow" % (l + 1))
             assert b_block.startswith(r"\begin{aligned}b^{(%d)} & \leftarrow" % (l + 1))
-            assert b_block.endswith(charts.vec(b2) + r"\end{aligned}") and w_block.endswith(charts.mat(W2) + r"\end{aligned}")
+            assert b_block.endswith(charts.vec(b2) + r"\end{aligned}") and w_block.endswith(
+                charts.mat(W2) + r"\end{aligned}"
+            )
 
 
 def test_formulas_show_the_numbers_of_the_step():
@@ -81,7 +95,10 @@ def test_formulas_show_the_numbers_of_the_step():
     assert charts.mat(params[0][0]) in z and charts.vec(r.zs[0]) in z and r"\mathrm{tanh}" in a
     delta, dW, _, da = charts.stage_formulas(params, r, ("backward", 1), "tanh", None, "mse", y)
     assert charts.vec(r.deltas[1]) in delta and charts.mat(r.grads[1][0]) in dW and charts.vec(r.dL_da[0]) in da
-    assert charts.vec(bp.derivative("tanh", r.zs[0])) in charts.stage_formulas(params, r, ("backward", 0), "tanh", None, "mse", y)[0]
+    assert (
+        charts.vec(bp.derivative("tanh", r.zs[0]))
+        in charts.stage_formulas(params, r, ("backward", 0), "tanh", None, "mse", y)[0]
+    )
     assert charts.num(1.2e-5) == r"1.2\times10^{-5}" and charts.num(-0.0) == "0"
 
 
@@ -96,7 +113,7 @@ def test_graph_text_is_laid_out_at_a_readable_size_and_never_shrunk():
     """Streamlit draws graph text at 9.6 SVG units and scales the SVG down to the column: the spec lays text
     out at 10 pt and caps the drawing at 8.5 in (816 px), so at 1280 px the text is drawn at 12.8 px."""
     colours = {v.lower() for v in (palette.ACCENT, palette.MUTED, *palette.LIGHT)} | {"white", "black"}
-    for sizes, params, stage, dot in _graphs():
+    for sizes, _params, _stage, dot in _graphs():
         width_in = float(re.search(r'size="([\d.]+),([\d.]+)"', dot).group(1))
         assert width_in * 72 * 4 / 3 <= COLUMN_PX
         assert {int(v) for v in re.findall(r"fontsize=(\d+)", dot)} == {charts.FONT} and charts.FONT >= 10

@@ -8,8 +8,17 @@ from benchmarks.common import compare
 
 
 def test_compare_interleaves_and_reports_the_ratio():
-    p = compare("t", "case", "slow", lambda: sum(range(20000)), "fast", lambda: sum(range(2000)), "same sum",
-                rounds=3, min_time=0.005)
+    p = compare(
+        "t",
+        "case",
+        "slow",
+        lambda: sum(range(20000)),
+        "fast",
+        lambda: sum(range(2000)),
+        "same sum",
+        rounds=3,
+        min_time=0.005,
+    )
     assert p.ratio > 1 and p.ratio_lo <= p.ratio <= p.ratio_hi and p.rounds == 3
 
 

@@ -21,11 +21,19 @@ def test_bundle_script_rebuilds_and_retrains_the_same_network(tmp_path):
     raw = bundle.make_bundle(m, ds, h.config, metrics.report(m, ds))
     zipfile.ZipFile(io.BytesIO(raw)).extractall(tmp_path)
     folder = tmp_path / "playground_model"
-    assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "config.json", "data.npz", "metrics.json",
-                                                        "model.onnx", "train.py"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.txt",
+        "config.json",
+        "data.npz",
+        "metrics.json",
+        "model.onnx",
+        "train.py",
+    ]
     cfg = json.loads((folder / "config.json").read_text())
     assert cfg["model"]["widths"] == [16, 16] and cfg["train"]["optimizer"] == "adam"
-    r = subprocess.run([sys.executable, "train.py", "--epochs", "30"], cwd=folder, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "train.py", "--epochs", "30"], cwd=folder, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     acc = float(r.stdout.strip().splitlines()[-1].split()[-1])
     assert acc > 0.9  # the retrained network does as well as the one trained in the app

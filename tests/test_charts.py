@@ -43,7 +43,11 @@ def test_confusion_matrix_shows_every_count():
     spec = charts.confusion_matrix(cm, ["no", "yes"]).to_dict()
     rows = _data(spec)
     assert sorted((r["actual"], r["predicted"], r["samples"]) for r in rows) == [
-        ("no", "no", 5), ("no", "yes", 1), ("yes", "no", 0), ("yes", "yes", 7)]
+        ("no", "no", 5),
+        ("no", "yes", 1),
+        ("yes", "no", 0),
+        ("yes", "yes", 7),
+    ]
 
 
 def test_regression_fit_and_bars():
@@ -66,9 +70,16 @@ def test_toy_map_and_steps_chart_follow_the_paths():
 
 
 def test_surface_map_names_the_models_loss_and_draws_the_path():
-    s = landscape.Surface(np.linspace(-1, 1, 3), np.linspace(-1, 1, 3), np.arange(9.0).reshape(3, 3) + 1,
-                          np.full((3, 3), 0.5), [], "pca", trajectory=np.array([[0.5, 0.5], [0.0, 0.0]]),
-                          loss_name="mse")
+    s = landscape.Surface(
+        np.linspace(-1, 1, 3),
+        np.linspace(-1, 1, 3),
+        np.arange(9.0).reshape(3, 3) + 1,
+        np.full((3, 3), 0.5),
+        [],
+        "pca",
+        trajectory=np.array([[0.5, 0.5], [0.0, 0.0]]),
+        loss_name="mse",
+    )
     spec = lc.surface_map(s, "loss", False, False, "A map", highlight=1).to_dict()
     assert "mean squared error" in str(spec["layer"][0]["encoding"]["color"]["title"])
     assert len(spec["layer"]) == 4 and len(_data(spec, 1)) == 2

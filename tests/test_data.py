@@ -13,7 +13,11 @@ def test_every_dataset_loads_split_and_deterministic(name):
     np.testing.assert_array_equal(a.X_train, b.X_train)
     np.testing.assert_array_equal(a.y_val, b.y_val)
     c = data.load(name, seed=4)
-    assert not np.array_equal(a.X_train, c.X_train) or name in ("iris", "digits") and not np.array_equal(a.y_train, c.y_train)
+    assert (
+        not np.array_equal(a.X_train, c.X_train)
+        or name in ("iris", "digits")
+        and not np.array_equal(a.y_train, c.y_train)
+    )
     if a.task == "sequence":
         assert a.X_train.dtype == np.int64 and a.X_train.max() < data.VOCAB
     elif name == "bigmodel":  # raw N(0, 1) inputs, kept unstandardized so the rule w stays exact
@@ -61,16 +65,19 @@ def test_shipped_sets_have_their_published_sizes():
     assert len(digits.X_train) + len(digits.X_val) == 1797 and digits.n_features == 64 and digits.n_classes == 10
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: data.load("mnist"), "Unknown dataset"),
-    (lambda: data.load("moons", n_samples=5), "n_samples"),
-    (lambda: data.load("moons", noise=-1), "noise"),
-    (lambda: data.load("moons", colour="red"), "Unknown dataset option"),
-    (lambda: data.load("moons", seed=-1), "seed"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.zeros(29)), "one row per label"),
-    (lambda: data.from_arrays(np.full((30, 2), np.nan), np.arange(30) % 2), "finite"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.zeros(30)), "2 to 50"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: data.load("mnist"), "Unknown dataset"),
+        (lambda: data.load("moons", n_samples=5), "n_samples"),
+        (lambda: data.load("moons", noise=-1), "noise"),
+        (lambda: data.load("moons", colour="red"), "Unknown dataset option"),
+        (lambda: data.load("moons", seed=-1), "seed"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.zeros(29)), "one row per label"),
+        (lambda: data.from_arrays(np.full((30, 2), np.nan), np.arange(30) % 2), "finite"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.zeros(30)), "2 to 50"),
+    ],
+)
 def test_bad_input_raises_clear_errors(call, words):
     with pytest.raises(DatasetError, match=words):
         call()
@@ -83,20 +90,31 @@ def test_from_arrays_maps_text_labels():
     assert d.class_names == ("cat", "dog") and d.n_features == 3 and len(d.X_val) == 10
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: data.load("moons", n_samples=20, val_fraction=0.05), "validation"),
-    (lambda: data.from_arrays(np.arange(40.0)[:, None], np.arange(40) % 20), "validation"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=-1), "seed"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=2.5), "seed"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2))), "one label per row"),
-    (lambda: data.from_arrays(np.ones((30, 0)), np.arange(30) % 2), "at least one feature"),
-    (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2)), task="regression"), "one target column"),
-    (lambda: data.from_arrays(np.ones((30, 2)), 1.0), "one row per label"),
-    (lambda: data.from_arrays(np.full((30, 2), 1e308) * [1, -1] * (np.arange(30) % 2 * 2 - 1)[:, None],
-                              np.arange(30) % 2), "'x1'"),
-    (lambda: data.from_arrays(np.random.default_rng(0).normal(size=(30, 2)), np.full(30, 1e30), task="regression"),
-     "target"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: data.load("moons", n_samples=20, val_fraction=0.05), "validation"),
+        (lambda: data.from_arrays(np.arange(40.0)[:, None], np.arange(40) % 20), "validation"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=-1), "seed"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.arange(30) % 2, seed=2.5), "seed"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2))), "one label per row"),
+        (lambda: data.from_arrays(np.ones((30, 0)), np.arange(30) % 2), "at least one feature"),
+        (lambda: data.from_arrays(np.ones((30, 2)), np.ones((30, 2)), task="regression"), "one target column"),
+        (lambda: data.from_arrays(np.ones((30, 2)), 1.0), "one row per label"),
+        (
+            lambda: data.from_arrays(
+                np.full((30, 2), 1e308) * [1, -1] * (np.arange(30) % 2 * 2 - 1)[:, None], np.arange(30) % 2
+            ),
+            "'x1'",
+        ),
+        (
+            lambda: data.from_arrays(
+                np.random.default_rng(0).normal(size=(30, 2)), np.full(30, 1e30), task="regression"
+            ),
+            "target",
+        ),
+    ],
+)
 def test_bad_user_arrays_raise_only_dataset_errors(call, words):
     with pytest.raises(DatasetError, match=words):
         call()

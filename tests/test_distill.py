@@ -26,6 +26,7 @@ def test_loss_matches_hand_calculation_with_t_squared():
     def softmax(z):
         e = np.exp(z - z.max(-1, keepdims=True))
         return e / e.sum(-1, keepdims=True)
+
     p, q = softmax(t.numpy() / T), softmax(s.numpy() / T)
     kl = np.mean(np.sum(p * (np.log(p) - np.log(q)), -1))
     ce = np.mean(-np.log(softmax(s.numpy())[np.arange(5), y.numpy()]))

@@ -14,10 +14,20 @@ from core import data
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"
+)
 
 
 def test_train_download_and_run_the_onnx_file(server, tmp_path):
@@ -31,7 +41,9 @@ def test_train_download_and_run_the_onnx_file(server, tmp_path):
         train.wait_for(timeout=240_000)  # the first run of the page imports torch: slow on a busy machine
         train.click()
         page.get_by_text("Validation metrics").wait_for(timeout=300_000)
-        took = float(re.search(r"in ([\d.]+) s", page.get_by_text(re.compile("Trained \\d+ epochs")).inner_text()).group(1))
+        took = float(
+            re.search(r"in ([\d.]+) s", page.get_by_text(re.compile("Trained \\d+ epochs")).inner_text()).group(1)
+        )
         page.get_by_role("button", name="Export to ONNX").click()
         with page.expect_download(timeout=60_000) as dl:
             page.get_by_role("button", name="Download model.onnx").click()
@@ -65,10 +77,16 @@ def test_every_page_opens_without_an_exception(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
-        for path, text in [("/", "Status"), ("/Model_zoo", "Model zoo"), ("/Backprop", "Many steps"),
-                           ("/Loss_surface", "Gradient descent walks downhill"), ("/Efficiency", "Efficiency"),
-                           ("/Lessons", "Lessons from the articles"), ("/Glossary", "Glossary"),
-                           ("/Playground?lang=zh", "训练实验场")]:
+        for path, text in [
+            ("/", "Status"),
+            ("/Model_zoo", "Model zoo"),
+            ("/Backprop", "Many steps"),
+            ("/Loss_surface", "Gradient descent walks downhill"),
+            ("/Efficiency", "Efficiency"),
+            ("/Lessons", "Lessons from the articles"),
+            ("/Glossary", "Glossary"),
+            ("/Playground?lang=zh", "训练实验场"),
+        ]:
             page.goto(server + path, wait_until="networkidle")
             page.get_by_text(text).first.wait_for(timeout=90_000)
             assert page.locator("[data-testid='stException']").count() == 0, path

@@ -8,13 +8,29 @@ number and 10,000 characters."""
 import re
 
 import pytest
-
 from test_e2e_browser import ARGS, CHROMIUM
 
-HOSTILE = ["", "²", "①１２３", "🔥中文", "<script>alert(1)</script> **md** [x](javascript:alert(1))",
-           "9" * 4301, "x" * 10_000]
-PATHS = ["/", "/Playground", "/Model_zoo", "/Loss_surface", "/Backprop", "/Regularization", "/Attention",
-         "/Efficiency", "/Lessons", "/Glossary"]
+HOSTILE = [
+    "",
+    "²",
+    "①１２３",
+    "🔥中文",
+    "<script>alert(1)</script> **md** [x](javascript:alert(1))",
+    "9" * 4301,
+    "x" * 10_000,
+]
+PATHS = [
+    "/",
+    "/Playground",
+    "/Model_zoo",
+    "/Loss_surface",
+    "/Backprop",
+    "/Regularization",
+    "/Attention",
+    "/Efficiency",
+    "/Lessons",
+    "/Glossary",
+]
 
 
 def _settle(page):

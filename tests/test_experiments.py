@@ -19,12 +19,15 @@ def test_grid_and_random_plans():
     assert len(rand) == 5 and rand == ex.plan(SMALL, {"lr": ex.SPACE["lr"], "width": ex.SPACE["width"]}, "random", 5, 3)
 
 
-@pytest.mark.parametrize("base, space, words", [
-    ({}, {"lr": ex.SPACE["lr"], "width": ex.SPACE["width"]}, "at most 48"),
-    ({"epochs": 200}, {"lr": ex.SPACE["lr"], "seed": (0, 1, 2)}, "at most 4000"),
-    ({}, {"lr": (0.5,)}, "Pick values"),
-    ({}, {"dropout": (0.1,)}, "may vary"),
-])
+@pytest.mark.parametrize(
+    "base, space, words",
+    [
+        ({}, {"lr": ex.SPACE["lr"], "width": ex.SPACE["width"]}, "at most 48"),
+        ({"epochs": 200}, {"lr": ex.SPACE["lr"], "seed": (0, 1, 2)}, "at most 4000"),
+        ({}, {"lr": (0.5,)}, "Pick values"),
+        ({}, {"dropout": (0.1,)}, "may vary"),
+    ],
+)
 def test_too_large_or_unknown_is_refused(base, space, words):
     with pytest.raises(ConfigError, match=words):
         ex.plan(base, space)

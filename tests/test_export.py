@@ -7,11 +7,14 @@ from core import data, export, models, runtime
 from core.errors import ModelError, ZooFileError
 
 
-@pytest.mark.parametrize("name, opts, x", [
-    ("mlp", {"batch_norm": True, "dropout": 0.3}, np.random.default_rng(0).normal(size=(7, 2)).astype(np.float32)),
-    ("iris", {}, np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)),
-    ("transformer", {"d_model": 16, "n_heads": 2}, np.random.default_rng(2).integers(0, 10, (5, 8))),
-])
+@pytest.mark.parametrize(
+    "name, opts, x",
+    [
+        ("mlp", {"batch_norm": True, "dropout": 0.3}, np.random.default_rng(0).normal(size=(7, 2)).astype(np.float32)),
+        ("iris", {}, np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)),
+        ("transformer", {"d_model": 16, "n_heads": 2}, np.random.default_rng(2).integers(0, 10, (5, 8))),
+    ],
+)
 def test_export_parity_dynamic_batch_self_contained(tmp_path, name, opts, x):
     torch.manual_seed(0)
     m = models.build(name, **opts).eval()
@@ -46,6 +49,7 @@ def test_int8_variant_is_smaller_for_big_layers_and_close(tmp_path):
     ds = data.load("digits")
     m = models.build("digits").eval()
     from core.train import fit
+
     fit(m, ds, epochs=3, lr=0.001)
     fp32 = export.to_onnx(m, tmp_path / "d.onnx")
     int8 = export.quantize_int8(fp32, tmp_path / "d.int8.onnx")
@@ -66,6 +70,7 @@ def test_failed_export_leaves_nothing(tmp_path):
 
     def boom(x):
         raise RuntimeError("boom")
+
     broken.forward = boom  # the exporter fails half way: the project's error, and no file
     with pytest.raises(ModelError, match="could not export"):
         export.to_onnx(broken, tmp_path / "b.onnx", example=torch.zeros(2, 2))

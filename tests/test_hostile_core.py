@@ -6,14 +6,21 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core import data, export, landscape, models, train
 from core.errors import ConfigError, CoreError, FileWriteError, ModelError
 
-JUNK = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.floats(allow_nan=True, allow_infinity=True),
-                 st.integers(min_value=-10 ** 30, max_value=10 ** 30), st.lists(st.integers(), max_size=3),
-                 st.sampled_from(["0.5", "1e12", "nan", "①", "²", "１２", "<b>x</b>", "../../etc/passwd"]))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.lists(st.integers(), max_size=3),
+    st.sampled_from(["0.5", "1e12", "nan", "①", "²", "１２", "<b>x</b>", "../../etc/passwd"]),
+)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -27,8 +34,25 @@ def _model(ds):
     return models.build("mlp", in_features=ds.n_features, widths=(4,), out_features=ds.n_classes)
 
 
-@pytest.mark.parametrize("field", ["lr", "epochs", "batch_size", "momentum", "weight_decay", "l1", "l2", "patience",
-                                   "input_noise", "seed", "optimizer", "loss", "device", "record_trajectory"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "lr",
+        "epochs",
+        "batch_size",
+        "momentum",
+        "weight_decay",
+        "l1",
+        "l2",
+        "patience",
+        "input_noise",
+        "seed",
+        "optimizer",
+        "loss",
+        "device",
+        "record_trajectory",
+    ],
+)
 def test_fit_refuses_junk_in_every_setting_with_its_own_error(tiny, field):
     @FAST
     @given(value=JUNK)
@@ -40,11 +64,12 @@ def test_fit_refuses_junk_in_every_setting_with_its_own_error(tiny, field):
             train.fit(_model(tiny), tiny, **config)
         except CoreError as e:
             assert str(e)
+
     run()
 
 
 def test_named_examples_of_issue_12(tiny):
-    for bad in ({"l1": None}, {"momentum": "0.5"}, {"seed": -1}, {"seed": 2 ** 40}, {"seed": "7"}, {"lr": float("nan")}):
+    for bad in ({"l1": None}, {"momentum": "0.5"}, {"seed": -1}, {"seed": 2**40}, {"seed": "7"}, {"lr": float("nan")}):
         with pytest.raises(ConfigError):
             train.fit(_model(tiny), tiny, epochs=1, **bad)
     wrong = models.build("mlp", in_features=3, widths=(4,), out_features=2)

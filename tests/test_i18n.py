@@ -15,14 +15,47 @@ import i18n_missing  # noqa: E402
 from ui import i18n  # noqa: E402
 
 # Display calls whose first argument (or `label`) a learner reads.
-DISPLAY = {"title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text",
-           "button", "selectbox", "radio", "slider", "select_slider", "number_input", "text_input", "text_area",
-           "checkbox", "toggle", "multiselect", "file_uploader", "download_button", "metric", "expander", "tabs",
-           "progress", "spinner", "status", "page_link", "segmented_control", "form_submit_button"}
+DISPLAY = {
+    "title",
+    "header",
+    "subheader",
+    "markdown",
+    "caption",
+    "info",
+    "warning",
+    "error",
+    "success",
+    "text",
+    "button",
+    "selectbox",
+    "radio",
+    "slider",
+    "select_slider",
+    "number_input",
+    "text_input",
+    "text_area",
+    "checkbox",
+    "toggle",
+    "multiselect",
+    "file_uploader",
+    "download_button",
+    "metric",
+    "expander",
+    "tabs",
+    "progress",
+    "spinner",
+    "status",
+    "page_link",
+    "segmented_control",
+    "form_submit_button",
+}
 # Every page and ui module that imports the translator hands no raw English to the screen; the last
 # test lists those that do not import it yet (the list must end empty).
-SOURCES = ["app.py", *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "pages").glob("*.py"))),
-           *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "ui").rglob("*.py")))]
+SOURCES = [
+    "app.py",
+    *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "pages").glob("*.py"))),
+    *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "ui").rglob("*.py"))),
+]
 TRANSLATED = [f for f in SOURCES if "ui.i18n import" in (ROOT / f).read_text()]
 
 
@@ -50,7 +83,9 @@ def test_every_english_string_has_chinese_and_every_entry_is_used(extracted):
     i18n.catalog.cache_clear()
     zh = i18n.catalog("zh")
     missing = [f"{where}: {m!r}" for m, where in extracted.items() if m not in zh]
-    assert not missing, f"{len(missing)} strings without Chinese (python tools/i18n_missing.py):\n" + "\n".join(missing[:20])
+    assert not missing, f"{len(missing)} strings without Chinese (python tools/i18n_missing.py):\n" + "\n".join(
+        missing[:20]
+    )
     unused = sorted(set(zh) - set(extracted))
     assert not unused, f"catalog entries no longer used: {unused[:20]}"
 
@@ -69,8 +104,10 @@ def test_translated_files_hand_no_raw_english_to_the_screen(name):
 
 def test_the_lint_catches_raw_english(tmp_path):
     p = tmp_path / "page.py"
-    p.write_text("import streamlit as st\nst.title('Loss surface')\nst.caption(f'**{n}** epochs')\n"
-                 "st.markdown(f'**{_(title)}**')\nst.title(_('ok'))\n")
+    p.write_text(
+        "import streamlit as st\nst.title('Loss surface')\nst.caption(f'**{n}** epochs')\n"
+        "st.markdown(f'**{_(title)}**')\nst.title(_('ok'))\n"
+    )
     assert len(_raw_english(p)) == 2
 
 

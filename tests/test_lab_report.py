@@ -16,10 +16,21 @@ def test_report_holds_everything():
     runs = ex.plan({"epochs": 2, "n_samples": 80, "width": 4, "depth": 1}, {"lr": (0.01, 0.1)})
     results = ex.run_all(runs, ex.connect(use_ray=False))
     results.append(ex.RunResult({**runs[0], "lr": 10.0}, "diverged", "Training diverged"))
-    z = zipfile.ZipFile(io.BytesIO(lab_report.build(results, "http://x/Experiments?lr=1", {"chart": {"mark": "point"}})))
+    z = zipfile.ZipFile(
+        io.BytesIO(lab_report.build(results, "http://x/Experiments?lr=1", {"chart": {"mark": "point"}}))
+    )
     names = set(z.namelist())
-    for n in ("runs.csv", "curves.csv", "link.txt", "README.txt", "figures/learning_curves.svg",
-              "figures/accuracy_vs_lr.svg", "figures/best_boundary.svg", "figures/chart.vl.json", "best_run_bundle.zip"):
+    for n in (
+        "runs.csv",
+        "curves.csv",
+        "link.txt",
+        "README.txt",
+        "figures/learning_curves.svg",
+        "figures/accuracy_vs_lr.svg",
+        "figures/best_boundary.svg",
+        "figures/chart.vl.json",
+        "best_run_bundle.zip",
+    ):
         assert f"lab_report/{n}" in names
     rows = list(csv.DictReader(io.StringIO(z.read("lab_report/runs.csv").decode())))
     assert [r["status"] for r in rows] == ["ok", "ok", "diverged"] and rows[0]["lr"] == "0.01"

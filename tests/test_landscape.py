@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from core import data, grid_eval as G, landscape as L, losses, models, toy_surfaces as toys, train
+from core import data, losses, models, train
+from core import grid_eval as G
+from core import landscape as L
+from core import toy_surfaces as toys
 from core.errors import ConfigError
 
 
@@ -66,7 +69,10 @@ def test_fast_path_equals_loop_across_mlps(kind):
     elif kind == "digits":
         ds, m = data.load("digits"), models.build("mlp", in_features=64, widths=(32,), out_features=10)
     elif kind == "tanh-dropout":
-        ds, m = data.load("circles", n_samples=200), models.build("mlp", widths=(12, 12), activation="tanh", dropout=0.3)
+        ds, m = (
+            data.load("circles", n_samples=200),
+            models.build("mlp", widths=(12, 12), activation="tanh", dropout=0.3),
+        )
     else:
         ds, m = data.load("xor", n_samples=200), models.build("mlp", widths=(6, 6, 6), activation="sigmoid")
     X, y = torch.as_tensor(ds.X_train[:150]), torch.as_tensor(ds.y_train[:150])
@@ -87,14 +93,20 @@ def test_split_scores_loss_and_accuracy_on_their_own_samples(trained):
     a, b = torch.linspace(-1, 1, 5), torch.linspace(0.5, -0.5, 5)
     loss, _ = L.evaluate_plane(m, c, d1, d2, a, b, Xt, yt, "classification")
     _, acc = L.evaluate_plane(m, c, d1, d2, a, b, Xv, yv, "classification")
-    both = L.evaluate_plane(m, c, d1, d2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), "classification", split=len(Xt))
+    both = L.evaluate_plane(
+        m, c, d1, d2, a, b, torch.cat([Xt, Xv]), torch.cat([yt, yv]), "classification", split=len(Xt)
+    )
     np.testing.assert_allclose(both[0].numpy(), loss.numpy(), rtol=1e-6)
     np.testing.assert_array_equal(both[1].numpy(), acc.numpy())
 
 
 def test_accuracy_follows_argmax_ties_and_is_missing_where_outputs_are_not_finite():
-    out = torch.tensor([[[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 1.0, 3.0]],
-                        [[0.0, float("nan"), 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+    out = torch.tensor(
+        [
+            [[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 1.0, 3.0]],
+            [[0.0, float("nan"), 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        ]
+    )
     y = torch.tensor([0, 1, 0])
     np.testing.assert_array_equal(losses.accuracy(out, y).numpy(), [1.0, np.nan])
     ref = (out[0].argmax(-1) == y).float().mean()
@@ -108,10 +120,14 @@ def test_transformer_goes_through_vmap():
     torch.manual_seed(0)
     m = models.build("transformer", d_model=16, n_heads=2, d_ff=32)
     seen = []
-    s = L.surface(m, ds, "layer", resolution=3, span=0.2, max_val_points=5, on_progress=lambda d, t: seen.append((d, t)))
+    s = L.surface(
+        m, ds, "layer", resolution=3, span=0.2, max_val_points=5, on_progress=lambda d, t: seen.append((d, t))
+    )
     ref, _ = train.evaluate(m, torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), "sequence", "cross_entropy")
     assert s.loss[1, 1] == pytest.approx(ref, rel=1e-4)
-    _, acc = train.evaluate(m, torch.as_tensor(ds.X_val[:5]), torch.as_tensor(ds.y_val[:5]), "sequence", "cross_entropy")
+    _, acc = train.evaluate(
+        m, torch.as_tensor(ds.X_val[:5]), torch.as_tensor(ds.y_val[:5]), "sequence", "cross_entropy"
+    )
     assert s.accuracy[1, 1] == pytest.approx(acc)  # per token, over the first 5 validation sequences
     assert seen[-1] == (9, 9) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
@@ -140,7 +156,7 @@ def test_path_fidelity_is_exact_for_a_path_that_lies_in_a_plane(trained):
     rng = np.random.default_rng(0)
     u, v = rng.normal(size=end.size), rng.normal(size=end.size)
     t = np.linspace(1, 0, 12)
-    planar = (end + np.outer(t, u) + np.outer(t ** 2, v)).astype(np.float32)  # every point in span(u, v) + end
+    planar = (end + np.outer(t, u) + np.outer(t**2, v)).astype(np.float32)  # every point in span(u, v) + end
     s = L.surface(m, ds, "pca", resolution=3, span=1.0, trajectory=planar)
     assert s.explained_variance.sum() == pytest.approx(1.0, abs=1e-5)
     for epoch in (0, 5, 11):
@@ -151,8 +167,9 @@ def test_path_fidelity_is_exact_for_a_path_that_lies_in_a_plane(trained):
     s = L.surface(m, ds, "pca", resolution=3, span=1.0, trajectory=h.trajectory)
     f0, fend = L.path_fidelity(m, ds, s, h.trajectory, 0), L.path_fidelity(m, ds, s, h.trajectory, h.epochs)
     assert f0["off_plane"] == pytest.approx(s.reconstruction_error, rel=1e-4) and f0["off_plane"] > 0
-    ref, _ = train.evaluate(_at(m, h.trajectory[0]), torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train),
-                            ds.task, "cross_entropy")
+    ref, _ = train.evaluate(
+        _at(m, h.trajectory[0]), torch.as_tensor(ds.X_train), torch.as_tensor(ds.y_train), ds.task, "cross_entropy"
+    )
     assert f0["real_loss"] == pytest.approx(ref, rel=1e-5)
     assert fend["off_plane"] == 0 and fend["plane_loss"] == pytest.approx(fend["real_loss"], rel=1e-6)
 
@@ -160,6 +177,7 @@ def test_path_fidelity_is_exact_for_a_path_that_lies_in_a_plane(trained):
 def _at(model, vec):
     """A copy of model with the weights of one trajectory row (buffers, e.g. batch-norm statistics, kept)."""
     import copy
+
     return L.load_flat(copy.deepcopy(model), vec).eval()
 
 
@@ -180,7 +198,14 @@ def test_regression_toy_surface_is_the_closed_form():
     x, y = d.X_train[:, 0].astype(float), d.y_train[:, 0].astype(float)
     for j, i in [(0, 0), (7, 19), (29, 29)]:
         w, b = xs[i], ys[j]
-        closed = w * w * np.mean(x * x) + 2 * w * b * np.mean(x) + b * b - 2 * w * np.mean(x * y) - 2 * b * np.mean(y) + np.mean(y * y)
+        closed = (
+            w * w * np.mean(x * x)
+            + 2 * w * b * np.mean(x)
+            + b * b
+            - 2 * w * np.mean(x * y)
+            - 2 * b * np.mean(y)
+            + np.mean(y * y)
+        )
         assert Z[j, i] == pytest.approx(closed, rel=1e-6)
 
 
@@ -208,7 +233,9 @@ def test_sharpness_on_a_linear_model_is_the_closed_form_corner_maximum():
     mse = lambda w: np.mean((w * x + b0 - y) ** 2)  # noqa: E731  (biases are left out of the directions)
     c = mse(w0)
     for r in (0.5, 2.0):
-        corners = [mse(w0 + sa * r * s.directions[0][0] + sb * r * s.directions[1][0]) for sa in (-1, 1) for sb in (-1, 1)]
+        corners = [
+            mse(w0 + sa * r * s.directions[0][0] + sb * r * s.directions[1][0]) for sa in (-1, 1) for sb in (-1, 1)
+        ]
         assert L.sharpness(s, r) == pytest.approx((max(corners) - c) / (1 + c) * 100, rel=1e-4)
     assert L.sharpness(s, 0.0) == 0.0
 
@@ -233,7 +260,9 @@ def test_slices_and_interpolation(trained):
     assert i["alphas"][2] == 0.0 and i["loss"][6] == pytest.approx(ref, rel=1e-5)
 
 
-@pytest.mark.parametrize("kw, words", [({"resolution": 200}, "101"), ({"span": 0}, "Span"), ({"method": "pcb"}, "Unknown")])
+@pytest.mark.parametrize(
+    "kw, words", [({"resolution": 200}, "101"), ({"span": 0}, "Span"), ({"method": "pcb"}, "Unknown")]
+)
 def test_limits(trained, kw, words):
     m, ds, _ = trained
     with pytest.raises(ConfigError, match=words):
@@ -259,7 +288,7 @@ def test_chunk_sizes_fit_the_device(monkeypatch):
     assert G._chunk_size(100_000, 512, G.MLP_BUDGET_FLOATS, threads=2) == 1  # never zero
     # a GPU with 80 GB free: 1 GiB of activations a call at most, one call per ~1,500 points here
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (80e9, 80e9))
-    assert G._budget(torch.device("cuda"), True) == 2 ** 28
-    assert G._chunk_size(2675, 64, G._budget(torch.device("cuda"), True)) == 2 ** 28 // (2675 * 64)
+    assert G._budget(torch.device("cuda"), True) == 2**28
+    assert G._chunk_size(2675, 64, G._budget(torch.device("cuda"), True)) == 2**28 // (2675 * 64)
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (8e9, 16e9))  # a small, busy GPU
     assert G._budget(torch.device("cuda"), True) == 8e9 / 32

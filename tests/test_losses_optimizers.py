@@ -18,8 +18,13 @@ def _oracle(name, task, out, y):
     return nn.CrossEntropyLoss()(out.reshape(-1, out.shape[-1]), y.reshape(-1))
 
 
-CASES = [("cross_entropy", "classification"), ("mse", "classification"), ("mse", "regression"),
-         ("cross_entropy", "sequence"), ("mse", "sequence")]
+CASES = [
+    ("cross_entropy", "classification"),
+    ("mse", "classification"),
+    ("mse", "regression"),
+    ("cross_entropy", "sequence"),
+    ("mse", "sequence"),
+]
 
 
 def _batch(task, g):

@@ -8,10 +8,15 @@ from core import models
 from core.errors import ModelError
 
 
-@pytest.mark.parametrize("name, shape, out", [
-    ("mlp", (5, 2), (5, 2)), ("digits", (5, 64), (5, 10)), ("iris", (5, 4), (5, 3)),
-    ("regression", (5, 1), (5, 1)),
-])
+@pytest.mark.parametrize(
+    "name, shape, out",
+    [
+        ("mlp", (5, 2), (5, 2)),
+        ("digits", (5, 64), (5, 10)),
+        ("iris", (5, 4), (5, 3)),
+        ("regression", (5, 1), (5, 1)),
+    ],
+)
 def test_mlps_build_and_run(name, shape, out):
     m = models.build(name)
     assert m(torch.zeros(shape)).shape == out
@@ -60,16 +65,19 @@ def test_sinusoidal_encoding_closed_form():
             assert math.isclose(pe[pos, 2 * i + 1], math.cos(pos / 10000 ** (2 * i / 8)), abs_tol=1e-5)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: models.build("resnet"), "Unknown model"),
-    (lambda: models.build("mlp", widths=[8] * 9), "At most 8 hidden layers"),
-    (lambda: models.build("mlp", widths=(1000,)), "from 1 to 512"),
-    (lambda: models.build("mlp", activation="swish"), "Unknown activation"),
-    (lambda: models.build("mlp", colour=1), "Bad option"),
-    (lambda: models.build("transformer", n_heads=3, d_model=32), "divide"),
-    (lambda: models.build("mlp")(torch.zeros(3, 5)), r"\(batch, 2\)"),
-    (lambda: models.build("transformer")(torch.zeros(1, 20, dtype=torch.long)), "length <= 8"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: models.build("resnet"), "Unknown model"),
+        (lambda: models.build("mlp", widths=[8] * 9), "At most 8 hidden layers"),
+        (lambda: models.build("mlp", widths=(1000,)), "from 1 to 512"),
+        (lambda: models.build("mlp", activation="swish"), "Unknown activation"),
+        (lambda: models.build("mlp", colour=1), "Bad option"),
+        (lambda: models.build("transformer", n_heads=3, d_model=32), "divide"),
+        (lambda: models.build("mlp")(torch.zeros(3, 5)), r"\(batch, 2\)"),
+        (lambda: models.build("transformer")(torch.zeros(1, 20, dtype=torch.long)), "length <= 8"),
+    ],
+)
 def test_bad_model_input(call, words):
     with pytest.raises(ModelError, match=words):
         call()

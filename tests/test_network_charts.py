@@ -9,8 +9,18 @@ from ui.charts import network as net
 def _pic(widths=(4, 2), feats=("x1", "x2", "x1·x2"), r=8):
     X, y = formula.plane_points("xor", 0, 80, 0.1)
     ds = formula.plane_dataset(X, y, list(feats), 0)
-    rs = stepper.start({"in_features": len(feats), "widths": widths, "out_features": 2, "activation": "tanh",
-                        "dropout": 0.0, "batch_norm": False}, {"optimizer": "sgd", "lr": 0.1, "batch_size": 10}, 0)
+    rs = stepper.start(
+        {
+            "in_features": len(feats),
+            "widths": widths,
+            "out_features": 2,
+            "activation": "tanh",
+            "dropout": 0.0,
+            "batch_norm": False,
+        },
+        {"optimizer": "sgd", "lr": 0.1, "batch_size": 10},
+        0,
+    )
     rs = stepper.advance(rs, ds, batches=2)
     xs = np.linspace(-3, 3, r)
     return stepper.picture(rs, list(feats), xs, xs), list(feats)

@@ -12,9 +12,15 @@ from core.errors import ConfigError
 CFG = {"widths": (64, 64), "epochs": 150, "lr": 0.01, "device": "cpu"}
 
 
-VARIANTS = {"none": {}, "l1": {"l1": 1e-3}, "l2": {"l2": 1e-2}, "dropout": {"dropout": 0.3},
-            "early_stopping": {"early_stopping": 10}, "batch_norm": {"batch_norm": 1},
-            "augmentation": {"augmentation": 0.2}}
+VARIANTS = {
+    "none": {},
+    "l1": {"l1": 1e-3},
+    "l2": {"l2": 1e-2},
+    "dropout": {"dropout": 0.3},
+    "early_stopping": {"early_stopping": 10},
+    "batch_norm": {"batch_norm": 1},
+    "augmentation": {"augmentation": 0.2},
+}
 
 
 def moons(n=120):
@@ -104,7 +110,7 @@ def test_records_are_frozen(overfit):
 def test_sweep_and_limits():
     splits = moons()
     rows = reg.sweep(splits, "l2", reg.sweep_values(1e-4, 1e-1, 3), **{**CFG, "epochs": 30})
-    np.testing.assert_allclose([r.strength for r in rows], [1e-4, 10 ** -2.5, 1e-1])
+    np.testing.assert_allclose([r.strength for r in rows], [1e-4, 10**-2.5, 1e-1])
     assert rows[0].metrics.weight_norm > rows[-1].metrics.weight_norm
     best = reg.best_of(rows)
     assert best.metrics.test_accuracy == max(r.metrics.test_accuracy for r in rows)

@@ -11,9 +11,21 @@ def layer_data(spec, layer):
 
 
 def metrics(acc):
-    return Metrics(train_accuracy=1.0, val_accuracy=acc + 0.05, test_accuracy=acc, train_loss=0.1, val_loss=0.3,
-                   test_loss=0.4, accuracy_gap=1.0 - acc, loss_gap=0.3, weight_norm=2.0, near_zero=0.1, epochs_run=5,
-                   best_epoch=5, stopped_early=False)
+    return Metrics(
+        train_accuracy=1.0,
+        val_accuracy=acc + 0.05,
+        test_accuracy=acc,
+        train_loss=0.1,
+        val_loss=0.3,
+        test_loss=0.4,
+        accuracy_gap=1.0 - acc,
+        loss_gap=0.3,
+        weight_norm=2.0,
+        near_zero=0.1,
+        epochs_run=5,
+        best_epoch=5,
+        stopped_early=False,
+    )
 
 
 def test_gap_curves():

@@ -49,8 +49,21 @@ def test_float64_and_int32_are_converted_the_rest_refused_naming_the_dtype():
         seq.run(np.array([[3, 1, 400, 1]]))
 
 
-_DTYPES = st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint64, np.bool_,
-                           np.complex64, np.str_, np.object_])
+_DTYPES = st.sampled_from(
+    [
+        np.float16,
+        np.float32,
+        np.float64,
+        np.int8,
+        np.int32,
+        np.int64,
+        np.uint64,
+        np.bool_,
+        np.complex64,
+        np.str_,
+        np.object_,
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -27,13 +27,18 @@ def test_config_file_states_each_setting():
 
 def test_streamlit_reads_the_settings_from_the_project():
     # a misspelt option is only a warning to Streamlit: read the values back through its own config
-    code = ("import json, streamlit.config as c; c.get_config_options(force_reparse=True); print(json.dumps("
-            "{k: c.get_option(k) for k in ('server.maxUploadSize', 'server.enableXsrfProtection', "
-            "'client.showErrorDetails', 'client.toolbarMode')}))")
+    code = (
+        "import json, streamlit.config as c; c.get_config_options(force_reparse=True); print(json.dumps("
+        "{k: c.get_option(k) for k in ('server.maxUploadSize', 'server.enableXsrfProtection', "
+        "'client.showErrorDetails', 'client.toolbarMode')}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == {
-        "server.maxUploadSize": CSV_LIMIT_MB, "server.enableXsrfProtection": True,
-        "client.showErrorDetails": "none", "client.toolbarMode": "viewer"}
+        "server.maxUploadSize": CSV_LIMIT_MB,
+        "server.enableXsrfProtection": True,
+        "client.showErrorDetails": "none",
+        "client.toolbarMode": "viewer",
+    }
 
 
 def test_running_server_guards_uploads_and_names_the_home_page():
@@ -48,6 +53,7 @@ def test_running_server_guards_uploads_and_names_the_home_page():
         if not shutil.which(CHROMIUM):
             pytest.skip("no chromium for the navigation check")
         from playwright.sync_api import sync_playwright
+
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()

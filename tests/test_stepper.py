@@ -10,8 +10,14 @@ from core import formula, models, stepper
 from core.errors import ConfigError
 from core.train import fit
 
-MODEL = {"in_features": 2, "widths": (4, 3), "out_features": 2, "activation": "tanh", "dropout": 0.0,
-         "batch_norm": False}
+MODEL = {
+    "in_features": 2,
+    "widths": (4, 3),
+    "out_features": 2,
+    "activation": "tanh",
+    "dropout": 0.0,
+    "batch_norm": False,
+}
 TRAIN = {"optimizer": "adam", "lr": 0.03, "batch_size": 16, "epochs": 3, "l2": 0.001}
 
 

@@ -37,8 +37,9 @@ def test_one_sgd_step_equals_the_update_rule_with_penalties():
     loss = torch.nn.functional.cross_entropy(ref(X), y)
     grads = torch.autograd.grad(loss, list(ref.parameters()))
     lr, l1, l2 = 0.1, 0.01, 0.02
-    expected = [p - lr * (g + (l1 * torch.sign(p) + 2 * l2 * p if p.dim() > 1 else 0))
-                for p, g in zip(ref.parameters(), grads)]
+    expected = [
+        p - lr * (g + (l1 * torch.sign(p) + 2 * l2 * p if p.dim() > 1 else 0)) for p, g in zip(ref.parameters(), grads)
+    ]
     train.fit(m, ds, optimizer="sgd", lr=lr, epochs=1, batch_size=10_000, l1=l1, l2=l2)
     for p, e in zip(m.parameters(), expected):
         np.testing.assert_allclose(p.detach().numpy(), e.detach().numpy(), atol=1e-6)
@@ -97,11 +98,21 @@ def test_transformer_trains_on_a_sequence_task():
     assert h.val_acc[-1] > 0.9 and h.trajectory is None
 
 
-@pytest.mark.parametrize("cfg, words", [
-    ({"lr": -0.1}, "learning rate"), ({"lr": float("nan")}, "learning rate"), ({"epochs": 0}, "Epochs"),
-    ({"batch_size": 0}, "batch size"), ({"optimizer": "lion"}, "Unknown optimizer"), ({"loss": "hinge"}, "Unknown loss"),
-    ({"l2": -1.0}, "l2"), ({"patience": -2}, "Patience"), ({"device": "tpu"}, "device"), ({"bogus": 1}, "Unknown training option"),
-])
+@pytest.mark.parametrize(
+    "cfg, words",
+    [
+        ({"lr": -0.1}, "learning rate"),
+        ({"lr": float("nan")}, "learning rate"),
+        ({"epochs": 0}, "Epochs"),
+        ({"batch_size": 0}, "batch size"),
+        ({"optimizer": "lion"}, "Unknown optimizer"),
+        ({"loss": "hinge"}, "Unknown loss"),
+        ({"l2": -1.0}, "l2"),
+        ({"patience": -2}, "Patience"),
+        ({"device": "tpu"}, "device"),
+        ({"bogus": 1}, "Unknown training option"),
+    ],
+)
 def test_bad_hyperparameters(cfg, words):
     with pytest.raises(ConfigError, match=words):
         _fit(**cfg)
@@ -123,12 +134,14 @@ def test_batch_norm_with_batches_of_one_is_refused():
 def test_reading_the_model_during_training_does_not_change_training():
     """The playground draws the boundary from on_epoch; that must not leave dropout switched off."""
     from core import boundary
+
     ds = data.load("moons", n_samples=200)
 
     def run(cb):
         torch.manual_seed(0)
         m = models.build("mlp", widths=(16,), dropout=0.5)
         return train.fit(m, ds, epochs=4, on_epoch=cb).train_loss
+
     quiet = run(None)
     watched = run(lambda e: boundary.decision_boundary(boundary.torch_logits(e["model"]), ds.X_train, 10))
     assert watched == quiet

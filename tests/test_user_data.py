@@ -71,13 +71,18 @@ def test_arbitrary_bytes_raise_only_dataset_errors(raw):
             pass
 
 
-_cells = hs.one_of(hs.floats(allow_nan=True, allow_infinity=True), hs.integers(-10**30, 10**30),
-                   hs.text(max_size=3), hs.none())
+_cells = hs.one_of(
+    hs.floats(allow_nan=True, allow_infinity=True), hs.integers(-(10**30), 10**30), hs.text(max_size=3), hs.none()
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=hs.integers(0, 45), data=hs.data(), task=hs.sampled_from(["classification", "regression", "other"]),
-       seed=hs.one_of(hs.integers(-5, 2**32), hs.floats(allow_nan=True)))
+@given(
+    n=hs.integers(0, 45),
+    data=hs.data(),
+    task=hs.sampled_from(["classification", "regression", "other"]),
+    seed=hs.one_of(hs.integers(-5, 2**32), hs.floats(allow_nan=True)),
+)
 def test_arbitrary_values_raise_only_dataset_errors(n, data, task, seed):
     cols = {c: data.draw(hs.lists(hs.one_of(_cells, hs.floats(-1e6, 1e6)), min_size=n, max_size=n)) for c in "abc"}
     df = pd.DataFrame(cols)

@@ -68,8 +68,10 @@ def test_twin_problems_name_what_breaks_the_rule():
     assert "no recorded reason" in zoo.twin_problems(fp32, None)[0]
     skipped = {**fp32, "int8_skipped": zoo_build.int8_skipped(1000, 2400)}
     assert zoo.twin_problems(skipped, None) == [] and "2,400 bytes" in skipped["int8_skipped"]["reason"]
-    assert "should have been shipped" in zoo.twin_problems({**fp32, "int8_skipped": {
-        "fp32_bytes": 1000, "int8_bytes": 300, "reason": "x"}}, None)[0]
+    assert (
+        "should have been shipped"
+        in zoo.twin_problems({**fp32, "int8_skipped": {"fp32_bytes": 1000, "int8_bytes": 300, "reason": "x"}}, None)[0]
+    )
     assert "needs fp32_bytes" in zoo.twin_problems({**fp32, "int8_skipped": {"reason": 3}}, None)[0]
 
 
@@ -137,6 +139,7 @@ def test_partial_build_and_failed_build_leave_zoo_whole(zoo_copy, monkeypatch):
     def failing(seed, *a, **k):
         real(seed, *a, **k)
         raise RuntimeError("power cut")
+
     monkeypatch.setattr(zoo_build, "build_one", failing)
     with pytest.raises(RuntimeError):
         zoo_build.build(zoo_copy, quick=True, only=["iris_mlp"])

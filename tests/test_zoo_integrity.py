@@ -43,8 +43,13 @@ def _edit_manifest(directory: Path, edit) -> None:
 
 
 def _verify_cli(directory):
-    return subprocess.run([sys.executable, "-m", "core", "verify", "--out", str(directory)], check=False, cwd=ROOT,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "core", "verify", "--out", str(directory)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("family", [s.name for s in zoo_build.SEEDS])
@@ -83,8 +88,9 @@ def test_a_checkpoint_that_pickles_code_is_refused(tmp_path):
         zoo.read_checkpoint(bad)
 
 
-@pytest.mark.parametrize("models, words", [(None, "list of models"), ([1], "not an object"), ({"a": 1}, "list of models"),
-                                           ([], "no models")])
+@pytest.mark.parametrize(
+    "models, words", [(None, "list of models"), ([1], "not an object"), ({"a": 1}, "list of models"), ([], "no models")]
+)
 def test_verify_reports_a_malformed_manifest_without_a_traceback(zoo_copy, models, words):
     _edit_manifest(zoo_copy, lambda m: m.update(models=models))
     r = _verify_cli(zoo_copy)
@@ -95,6 +101,7 @@ def test_verify_names_every_problem_of_a_malformed_entry(zoo_copy):
     def edit(m):
         del m["models"][0]["sha256"]
         m["models"][1]["precision"] = "fp16"
+
     _edit_manifest(zoo_copy, edit)
     r = _verify_cli(zoo_copy)
     assert r.returncode == 1 and "Traceback" not in r.stderr
@@ -106,6 +113,7 @@ def test_verify_notices_an_int8_file_swapped_for_its_fp32_twin(zoo_copy):
     def swap(m):
         fp32, int8 = m["models"]
         int8.update(file=fp32["file"], sha256=fp32["sha256"], bytes=fp32["bytes"])
+
     _edit_manifest(zoo_copy, swap)
     checks = {c.name: c for c in zoo.verify(zoo_copy)}
     assert not checks["moons_mlp_int8"].ok  # and the fp32 entry's "int8 twin" is no longer smaller than it:
@@ -159,6 +167,7 @@ def _replay(quick):
         for f in d.iterdir():
             shutil.copy2(f, out / f.name)
         return copy.deepcopy(entries)
+
     return build_one
 
 
@@ -180,6 +189,7 @@ def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_m
         real(src, dst)
         if Path(dst).parent == zoo_copy:
             moves.append(Path(dst).name)
+
     monkeypatch.setattr(os, "replace", replace)
     real_clean, cleans = zoo_build.clean, []
 
@@ -188,6 +198,7 @@ def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_m
         if kill_after == 4 and len(cleans) == 2:  # the manifest is written; its cleanup is not done
             raise Killed
         real_clean(directory, manifest)
+
     monkeypatch.setattr(zoo_build, "clean", clean)
     with pytest.raises(Killed):
         zoo_build.build(zoo_copy, quick=True, only=["moons_mlp"])
@@ -201,8 +212,9 @@ def test_a_build_killed_at_any_step_leaves_a_zoo_that_verifies(zoo_copy, quick_m
     assert {p.name for p in zoo_copy.iterdir()} == named  # no staging folder, no orphan, no temp file
 
 
-def test_next_build_removes_what_killed_builds_left_and_files_are_readable_by_others(zoo_copy, quick_moons,
-                                                                                    monkeypatch):
+def test_next_build_removes_what_killed_builds_left_and_files_are_readable_by_others(
+    zoo_copy, quick_moons, monkeypatch
+):
     monkeypatch.setattr(zoo_build, "build_one", _replay(quick_moons))
     dead = zoo_copy / ".build-999999999-abc"  # no such process
     dead.mkdir()

@@ -4,12 +4,15 @@ import streamlit as st
 
 from ui import url_state
 
-SETTINGS = url_state.Schema("fixture", (
-    url_state.Choice("dataset", "moons", key="fx_dataset", choices=("moons", "circles", "xor")),
-    url_state.Int("epochs", 60, key="fx_epochs", low=1, high=500),
-    url_state.Float("lr", 0.01, key="fx_lr", low=1e-5, high=1.0),
-    url_state.Bool("batch_norm", False, key="fx_bn"),
-))
+SETTINGS = url_state.Schema(
+    "fixture",
+    (
+        url_state.Choice("dataset", "moons", key="fx_dataset", choices=("moons", "circles", "xor")),
+        url_state.Int("epochs", 60, key="fx_epochs", low=1, high=500),
+        url_state.Float("lr", 0.01, key="fx_lr", low=1e-5, high=1.0),
+        url_state.Bool("batch_norm", False, key="fx_bn"),
+    ),
+)
 
 state = url_state.bind(SETTINGS)
 st.selectbox("Dataset", ("moons", "circles", "xor"), key="fx_dataset")

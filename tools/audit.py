@@ -29,8 +29,11 @@ def _name(spec: str) -> str:
 
 def closure(requirements: Path) -> dict[str, str]:
     """{name: installed version} of the listed packages and, recursively, their installed dependencies."""
-    todo = [_name(line) for line in requirements.read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith(("#", "-"))]
+    todo = [
+        _name(line)
+        for line in requirements.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "-"))
+    ]
     found: dict[str, str] = {}
     while todo:
         name = todo.pop()
@@ -66,9 +69,26 @@ def main() -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
         f.write("".join(f"{n}=={v}\n" for n, v in sorted(pins.items())))
         f.flush()
-        run = subprocess.run([sys.executable, "-m", "pip_audit", "-r", f.name, "--no-deps", "--disable-pip",
-                              "--vulnerability-service", args.service, "-f", "json", "--progress-spinner", "off"],
-                             check=False, capture_output=True, text=True)  # pip-audit exits 1 on findings
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip_audit",
+                "-r",
+                f.name,
+                "--no-deps",
+                "--disable-pip",
+                "--vulnerability-service",
+                args.service,
+                "-f",
+                "json",
+                "--progress-spinner",
+                "off",
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )  # pip-audit exits 1 on findings
     try:
         report = json.loads(run.stdout)["dependencies"]
     except (json.JSONDecodeError, KeyError):
@@ -79,12 +99,16 @@ def main() -> int:
     for d in vulnerable:
         for v in d["vulns"]:
             print(f"VULNERABLE {d['name']} {d['version']}: {v['id']} fixed in {', '.join(v['fix_versions']) or '?'}")
-    print(f"dependency audit ({args.service}): {len(audited)} of {len(report)} packages audited, "
-          f"{len(vulnerable)} with known vulnerabilities")
+    print(
+        f"dependency audit ({args.service}): {len(audited)} of {len(report)} packages audited, "
+        f"{len(vulnerable)} with known vulnerabilities"
+    )
     if not audited:
-        print(f"DEPENDENCY AUDIT NOT DONE: the advisory source answered no package "
-              f"(per-release lookup {PROBES[args.service]}: {probe(PROBES[args.service])}); "
-              f"floors in {args.requirements.name} are set by hand from the advisories named there")
+        print(
+            f"DEPENDENCY AUDIT NOT DONE: the advisory source answered no package "
+            f"(per-release lookup {PROBES[args.service]}: {probe(PROBES[args.service])}); "
+            f"floors in {args.requirements.name} are set by hand from the advisories named there"
+        )
         return 2 if args.strict else 0
     return 1 if vulnerable else 0
 

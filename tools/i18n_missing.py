@@ -47,7 +47,7 @@ def main(argv) -> None:
     found = extracted(sources(set(argv)))
     for msgid, where in found.items():
         if msgid not in have:
-            print(f"#: {where}\nmsgid {_quote(msgid)}\nmsgstr \"\"\n")
+            print(f'#: {where}\nmsgid {_quote(msgid)}\nmsgstr ""\n')
     if not argv:
         for msgid in sorted(set(have) - set(extracted(sources()))):
             print(f"# unused: {msgid!r}", file=sys.stderr)

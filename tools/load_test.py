@@ -54,8 +54,7 @@ def main() -> None:
             t.start()
         time.sleep(15)  # the others are training now: a light page must still open at once
         light: dict = {}
-        session_light = threading.Thread(target=lambda: light.update(
-            {"s": _timed_open(url, "Model_zoo")}))
+        session_light = threading.Thread(target=lambda: light.update({"s": _timed_open(url, "Model_zoo")}))
         session_light.start()
         for t in threads + [session_light]:
             t.join(1800)
@@ -63,11 +62,15 @@ def main() -> None:
         peak = rss_mb(proc.pid, "VmHWM")
     errors = [(i, e) for i, r in out.items() for e in r["errors"]]
     slow = max(((v, f"{k} (session {i})") for i, r in out.items() for k, v in r["renders"].items()), default=(0, "-"))
-    print(f"{args.sessions} sessions in {wall:.0f} s: {len(errors)} errors, "
-          f"{sum(r['crosstalk'] for r in out.values())} with cross-talk")
+    print(
+        f"{args.sessions} sessions in {wall:.0f} s: {len(errors)} errors, "
+        f"{sum(r['crosstalk'] for r in out.values())} with cross-talk"
+    )
     for i, e in errors:
         print(f"  session {i}: {e}")
-    print(f"slowest render: {slow[0]:.1f} s, {slow[1]}; light page during training: {light.get('s', float('nan')):.1f} s")
+    print(
+        f"slowest render: {slow[0]:.1f} s, {slow[1]}; light page during training: {light.get('s', float('nan')):.1f} s"
+    )
     print(f"peak server memory: {peak:.0f} MB")
 
 

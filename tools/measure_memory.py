@@ -74,8 +74,10 @@ def main() -> None:
         for path in args.pages.split(","):
             t0 = time.perf_counter()
             errors = use(page, url, path, PAGES.get(path, ()))
-            print(f"{path or 'Home':15s} used in {time.perf_counter() - t0:5.1f} s: {rss_mb(proc.pid):5.0f} MB"
-                  + (f"  EXCEPTION {errors}" if errors else ""))
+            print(
+                f"{path or 'Home':15s} used in {time.perf_counter() - t0:5.1f} s: {rss_mb(proc.pid):5.0f} MB"
+                + (f"  EXCEPTION {errors}" if errors else "")
+            )
         time.sleep(5)
         print(f"steady state: {rss_mb(proc.pid):.0f} MB resident, peak {rss_mb(proc.pid, 'VmHWM'):.0f} MB")
         browser.close()

@@ -12,15 +12,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # headless Chromium as docs/screenshot.py launches it
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextlib.contextmanager
 def serve(port: int = 8616, *flags: str, timeout: float = 90.0):
     """Yield (base_url, process) of `streamlit run app.py` on `port`; the server is stopped on exit."""
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", f"--server.port={port}",
-           "--server.headless=true", "--browser.gatherUsageStats=false", *flags]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        f"--server.port={port}",
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
+        *flags,
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://localhost:{port}"
     try:

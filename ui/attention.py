@@ -18,21 +18,27 @@ TOY_DIR = minilm.CACHE / "toy"  # the toy models' ONNX files, named by a hash of
 MINILM_HEADS = 12
 VIEWS = {"toy": N_("A Transformer trained here"), "minilm": N_("A real pretrained model (MiniLM)")}
 TASKS = {"reverse": N_("reverse"), "shift": N_("shift"), "sort": N_("sort")}
-TASK_NAMES = {"reverse": N_("reverse: output i = input 7 − i"), "shift": N_("shift: output i = input (i + 2) mod 8"),
-              "sort": N_("sort: output = the input in ascending order")}
+TASK_NAMES = {
+    "reverse": N_("reverse: output i = input 7 − i"),
+    "shift": N_("shift: output i = input (i + 2) mod 8"),
+    "sort": N_("sort: output = the input in ascending order"),
+}
 # One schema for both views: `layer` and `head` pick the map in whichever view is shown (clamped to its model).
 # The sentences are free text and stay out of the URL; `lang` is kept so a link keeps its language.
-SETTINGS = url_state.Schema("attention", (
-    url_state.Choice("view", "toy", key="att_view", choices=tuple(VIEWS)),
-    url_state.Choice("task", "reverse", key="att_task", choices=attention.TASKS),
-    url_state.Choice("source", "zoo", key="att_source", choices=("zoo", "train")),
-    url_state.Int("layers", 2, key="att_L", low=1, high=models.MAX_TRANSFORMER_LAYERS),
-    url_state.Choice("heads", 2, key="att_H", choices=(1, 2, 4)),
-    url_state.Int("epochs", 12, key="att_ep", low=1, high=60),
-    url_state.Int("seq", 0, key="att_idx", low=0, high=9999),  # clamped again to the model's validation set
-    url_state.Int("layer", 1, key="att_layer", low=1, high=max(minilm.LAYERS, models.MAX_TRANSFORMER_LAYERS)),
-    url_state.Int("head", 1, key="att_head", low=1, high=MINILM_HEADS),
-))
+SETTINGS = url_state.Schema(
+    "attention",
+    (
+        url_state.Choice("view", "toy", key="att_view", choices=tuple(VIEWS)),
+        url_state.Choice("task", "reverse", key="att_task", choices=attention.TASKS),
+        url_state.Choice("source", "zoo", key="att_source", choices=("zoo", "train")),
+        url_state.Int("layers", 2, key="att_L", low=1, high=models.MAX_TRANSFORMER_LAYERS),
+        url_state.Choice("heads", 2, key="att_H", choices=(1, 2, 4)),
+        url_state.Int("epochs", 12, key="att_ep", low=1, high=60),
+        url_state.Int("seq", 0, key="att_idx", low=0, high=9999),  # clamped again to the model's validation set
+        url_state.Int("layer", 1, key="att_layer", low=1, high=max(minilm.LAYERS, models.MAX_TRANSFORMER_LAYERS)),
+        url_state.Int("head", 1, key="att_head", low=1, high=MINILM_HEADS),
+    ),
+)
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
 
 
@@ -66,20 +72,28 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def describe(s: ToySettings) -> str:
-    """"reverse, 2 layers × 2 heads, 12 epochs" in the reader's language."""
+    """ "reverse, 2 layers × 2 heads, 12 epochs" in the reader's language."""
     return _("{task}, {layers} × {heads}, {epochs}").format(
-        task=_(TASKS[s.task]), layers=_count(s.n_layers, N_("{n} layer"), N_("{n} layers")),
+        task=_(TASKS[s.task]),
+        layers=_count(s.n_layers, N_("{n} layer"), N_("{n} layers")),
         heads=_count(s.n_heads, N_("{n} head"), N_("{n} heads")),
-        epochs=_count(s.epochs, N_("{n} epoch"), N_("{n} epochs")))
+        epochs=_count(s.epochs, N_("{n} epoch"), N_("{n} epochs")),
+    )
 
 
 def architecture(c) -> str:
     """A toy Transformer's shape from its config, in the reader's language."""
-    return _("Transformer encoder: {layers} × {heads}, d_model {d_model}, d_ff {d_ff}, vocabulary {vocab}, "
-             "max length {max_len}").format(
+    return _(
+        "Transformer encoder: {layers} × {heads}, d_model {d_model}, d_ff {d_ff}, vocabulary {vocab}, "
+        "max length {max_len}"
+    ).format(
         layers=_count(c.n_layers, N_("{n} layer"), N_("{n} layers")),
         heads=_count(c.n_heads, N_("{n} head"), N_("{n} heads")),
-        d_model=c.d_model, d_ff=c.d_ff, vocab=c.vocab_size, max_len=c.max_len)
+        d_model=c.d_model,
+        d_ff=c.d_ff,
+        vocab=c.vocab_size,
+        max_len=c.max_len,
+    )
 
 
 def toy_settings(task: str) -> ToySettings:
@@ -97,9 +111,15 @@ def train(settings: ToySettings) -> TrainedModel:
     the last one."""
     with work_queue.heavy_slot(_("training")):
         bar = st.progress(0.0, text=_("Training..."))
-        record = attention.train_toy(settings, on_epoch=lambda e: bar.progress(
-            e["epoch"] / e["epochs"], text=_("Epoch {epoch} of {epochs}: token accuracy {acc:.1%}").format(
-                epoch=e["epoch"], epochs=e["epochs"], acc=e["val_acc"])))
+        record = attention.train_toy(
+            settings,
+            on_epoch=lambda e: bar.progress(
+                e["epoch"] / e["epochs"],
+                text=_("Epoch {epoch} of {epochs}: token accuracy {acc:.1%}").format(
+                    epoch=e["epoch"], epochs=e["epochs"], acc=e["val_acc"]
+                ),
+            ),
+        )
         bar.empty()
     st.session_state[TRAINED] = record
     return record
@@ -111,20 +131,31 @@ def stale_note(record: TrainedModel, settings: ToySettings) -> str | None:
     if had == settings:
         return None
     show = {"task": lambda t: _(TASKS[t])}
-    changed = [_("{name} {old} → {new}").format(name=_(name), old=show.get(field, str)(getattr(had, field)),
-                                                 new=show.get(field, str)(getattr(settings, field)))
-               for field, name in (("task", N_("task")), ("n_layers", N_("layers")), ("n_heads", N_("heads")),
-                                   ("epochs", N_("epochs")))
-               if getattr(had, field) != getattr(settings, field)]
-    return _("The results below are those of the model trained with **{had}**, not of the settings above "
-             "({changed}). Press **Train** to train with the settings above.").format(
-        had=describe(had), changed=_(", ").join(changed))
+    changed = [
+        _("{name} {old} → {new}").format(
+            name=_(name),
+            old=show.get(field, str)(getattr(had, field)),
+            new=show.get(field, str)(getattr(settings, field)),
+        )
+        for field, name in (
+            ("task", N_("task")),
+            ("n_layers", N_("layers")),
+            ("n_heads", N_("heads")),
+            ("epochs", N_("epochs")),
+        )
+        if getattr(had, field) != getattr(settings, field)
+    ]
+    return _(
+        "The results below are those of the model trained with **{had}**, not of the settings above "
+        "({changed}). Press **Train** to train with the settings above."
+    ).format(had=describe(had), changed=_(", ").join(changed))
 
 
 def toy_caption(record: TrainedModel, model) -> str:
     h = record.history
     return _("{architecture}; trained on {device} in {seconds:.1f} s; validation token accuracy {acc:.1%}.").format(
-        architecture=architecture(model.config), device=h.device, seconds=h.seconds, acc=h.val_acc[-1])
+        architecture=architecture(model.config), device=h.device, seconds=h.seconds, acc=h.val_acc[-1]
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -148,13 +179,22 @@ def zoo_parts(name: str):
 def toy_model():
     """(task, session, model, dataset) of the model to study, or None (the page says why)."""
     task = st.selectbox(_("Task"), attention.TASKS, key="att_task", format_func=lambda t: _(TASK_NAMES[t]))
-    source = st.radio(_("Model"), ["zoo", "train"], horizontal=True, key="att_source",
-                      format_func=lambda s: _("the zoo's {name}").format(name=f"{task}_transformer") if s == "zoo"
-                      else _("train one here"))
+    source = st.radio(
+        _("Model"),
+        ["zoo", "train"],
+        horizontal=True,
+        key="att_source",
+        format_func=lambda s: (
+            _("the zoo's {name}").format(name=f"{task}_transformer") if s == "zoo" else _("train one here")
+        ),
+    )
     if source == "zoo":
         entry, sess, model, ds = zoo_parts(f"{task}_transformer")
-        st.caption(_("{architecture}; held-out sequence accuracy {acc:.1%}.").format(
-            architecture=architecture(model.config), acc=entry["metrics"]["sequence_accuracy"]))
+        st.caption(
+            _("{architecture}; held-out sequence accuracy {acc:.1%}.").format(
+                architecture=architecture(model.config), acc=entry["metrics"]["sequence_accuracy"]
+            )
+        )
         return task, sess, model, ds
     settings = toy_settings(task)
     if st.button(_("Train"), type="primary", key="att_train"):
@@ -186,18 +226,22 @@ def unknown_note(pieces: list[str], unk: str, what: str | None = None) -> tuple[
     real = [p for p in pieces if p not in ("[CLS]", "[SEP]", "[PAD]")]
     unknown = real.count(unk)
     if not real:
-        return "warning", _("{what} has no word pieces the model can read (only spaces or invisible characters): "
-                            "type a sentence.").format(what=what)
+        return "warning", _(
+            "{what} has no word pieces the model can read (only spaces or invisible characters): type a sentence."
+        ).format(what=what)
     if 2 * unknown > len(real):
-        return "warning", _("{what} is mostly outside the model's vocabulary: {unknown} of its {total} word pieces "
-                            "are read as {unk} (unknown). all-MiniLM-L6-v2 was trained on English text, so for text "
-                            "like this its maps and embeddings show how it handles unknown pieces, not what the text "
-                            "means. Try an English sentence, or the Transformer trained here: its maps are over "
-                            "digit sequences and need no language.").format(
-            what=what, unknown=unknown, total=len(real), unk=unk)
+        return "warning", _(
+            "{what} is mostly outside the model's vocabulary: {unknown} of its {total} word pieces "
+            "are read as {unk} (unknown). all-MiniLM-L6-v2 was trained on English text, so for text "
+            "like this its maps and embeddings show how it handles unknown pieces, not what the text "
+            "means. Try an English sentence, or the Transformer trained here: its maps are over "
+            "digit sequences and need no language."
+        ).format(what=what, unknown=unknown, total=len(real), unk=unk)
     if unknown:
-        return "info", _("{unknown} of {total} word pieces are outside the model's 30,522-word-piece vocabulary "
-                         "and are read as {unk}.").format(unknown=unknown, total=len(real), unk=unk)
+        return "info", _(
+            "{unknown} of {total} word pieces are outside the model's 30,522-word-piece vocabulary "
+            "and are read as {unk}."
+        ).format(unknown=unknown, total=len(real), unk=unk)
     return None
 
 
@@ -212,15 +256,24 @@ def show(note):
 def language_limit(lang: str) -> None:
     """Issue 16: the packaged MiniLM reads English; say so in the reader's language, and why the examples stay English."""
     if lang == "zh":
-        st.info(_("The example sentences stay in English: all-MiniLM-L6-v2 was trained on English text, and its "
-                  "vocabulary lacks most Chinese characters, which it reads as [UNK] (unknown), so the maps of a "
-                  "Chinese sentence would show how it handles unknown pieces, not what the sentence means. Try an "
-                  "English sentence, or switch to the Transformer trained here: its maps are over digit sequences "
-                  "and need no language."), icon="ℹ️")
+        st.info(
+            _(
+                "The example sentences stay in English: all-MiniLM-L6-v2 was trained on English text, and its "
+                "vocabulary lacks most Chinese characters, which it reads as [UNK] (unknown), so the maps of a "
+                "Chinese sentence would show how it handles unknown pieces, not what the sentence means. Try an "
+                "English sentence, or switch to the Transformer trained here: its maps are over digit sequences "
+                "and need no language."
+            ),
+            icon="ℹ️",
+        )
     else:
-        st.caption(_("all-MiniLM-L6-v2 was trained on English text: it reads most Chinese characters (and many "
-                     "other scripts) as [UNK]. For those, the Transformer trained here shows attention on digit "
-                     "sequences, which need no language."))
+        st.caption(
+            _(
+                "all-MiniLM-L6-v2 was trained on English text: it reads most Chinese characters (and many "
+                "other scripts) as [UNK]. For those, the Transformer trained here shows attention on digit "
+                "sequences, which need no language."
+            )
+        )
 
 
 @st.cache_resource(show_spinner=False)
@@ -232,9 +285,15 @@ def minilm_parts():
     """(session, tokenizer); the first use exports the model in a slot of the shared queue, and says so."""
     if minilm.ONNX_FILE.exists():
         return _minilm_parts()
-    with work_queue.heavy_slot(_("preparing MiniLM")), st.status(_(
-            "Preparing all-MiniLM-L6-v2: loading it from the installed package and exporting it to ONNX "
-            "with attention outputs (first use only, about 10 s)...")) as status:
+    with (
+        work_queue.heavy_slot(_("preparing MiniLM")),
+        st.status(
+            _(
+                "Preparing all-MiniLM-L6-v2: loading it from the installed package and exporting it to ONNX "
+                "with attention outputs (first use only, about 10 s)..."
+            )
+        ) as status,
+    ):
         parts = _minilm_parts()
         status.update(label=_("all-MiniLM-L6-v2 ready"), state="complete")
     return parts

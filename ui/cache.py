@@ -87,6 +87,7 @@ def read_bytes(path) -> bytes:
 def dataset(name: str, seed: int, options_json: str):
     """A built-in dataset (options as sorted JSON), generated once rather than on every rerun."""
     from core import data
+
     return data.load(name, seed=seed, **json.loads(options_json))
 
 
@@ -94,6 +95,7 @@ def dataset(name: str, seed: int, options_json: str):
 def operator_graph(path: str, stamp) -> tuple[str, dict]:
     """(DOT drawing, operator counts) of an ONNX file, read once per file version."""
     from core import graph
+
     return graph.onnx_dot(path), graph.operator_counts(path)
 
 
@@ -102,4 +104,5 @@ def zoo_dataset(name: str, seed: int, options_json: str):
     """A zoo model's dataset, shared without copying: the BigModel's is 20,000 x 1,000 floats, too big
     to unpickle on every rerun. Readers never mutate it (Dataset is frozen; its arrays are only read)."""
     from core import data
+
     return data.load(name, seed=seed, **json.loads(options_json))

@@ -16,10 +16,10 @@ OPTIMIZER = {
     "adagrad": r"G_{t+1} = G_t + g_t^2,\qquad \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_{t+1}} + \epsilon}\, g_t",
     "rmsprop": r"s_{t+1} = \rho s_t + (1-\rho) g_t^2,\quad \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{s_{t+1}} + \epsilon}\, g_t",
     "adam": r"\begin{aligned} m_{t+1} &= \beta_1 m_t + (1-\beta_1) g_t,\quad v_{t+1} = \beta_2 v_t + (1-\beta_2) g_t^2 \\"
-            r"\theta_{t+1} &= \theta_t - \alpha \frac{\hat m_{t+1}}{\sqrt{\hat v_{t+1}} + \epsilon},"
-            r"\quad \hat m = \frac{m}{1-\beta_1^{t+1}},\ \hat v = \frac{v}{1-\beta_2^{t+1}} \end{aligned}",
+    r"\theta_{t+1} &= \theta_t - \alpha \frac{\hat m_{t+1}}{\sqrt{\hat v_{t+1}} + \epsilon},"
+    r"\quad \hat m = \frac{m}{1-\beta_1^{t+1}},\ \hat v = \frac{v}{1-\beta_2^{t+1}} \end{aligned}",
     "adamw": r"\begin{aligned} &\text{Adam, plus decoupled weight decay } \lambda: \\"
-             r"&\theta_{t+1} = \theta_{t+1}^{\text{Adam}} - \alpha \lambda\, \theta_t \end{aligned}",
+    r"&\theta_{t+1} = \theta_{t+1}^{\text{Adam}} - \alpha \lambda\, \theta_t \end{aligned}",
 }
 
 PENALTY = {

@@ -16,38 +16,89 @@ TASK_NAMES = {"classification": N_("classification"), "regression": N_("regressi
 
 # (page file, title, what it teaches). Only pages that exist get a card.
 PAGES = (
-    ("pages/1_Playground.py", N_("🎛️ Training playground"),
-     N_("Train a network on toy data, the digits or your own CSV: losses, optimizers, regularization, "
-     "live curves and decision boundaries, metrics, ONNX export.")),
-    ("pages/2_Model_zoo.py", N_("🗂️ Model zoo"),
-     N_("Every exported ONNX model: what it is, how faithful its export is, its operator graph, "
-     "try it live through onnxruntime and download it.")),
-    ("pages/3_Loss_surface.py", N_("⛰️ Loss surface"),
-     N_("The landscape gradient descent walks: optimizers racing on toy surfaces, and the loss "
-     "around a trained network (Li et al. 2018): yours from the playground, a zoo model, or two "
-     "compared for sharpness.")),
-    ("pages/4_Backprop.py", N_("🔢 Backpropagation"),
-     N_("One training step, every number: forward pass, deltas, gradients and the update, "
-     "checked against autograd and finite differences.")),
-    ("pages/5_Regularization.py", N_("🛡️ Regularization"),
-     N_("Why models overfit and what L1, L2, dropout, early stopping, batch norm and augmentation do to "
-     "the boundary, the weights and the gap, side by side; strength sweeps.")),
-    ("pages/6_Attention.py", N_("👁️ Attention"),
-     N_("Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
-     "pretrained MiniLM: every layer and head, head view, rollout, ablation, sentence similarity.")),
-    ("pages/7_Efficiency.py", N_("⚡ Efficiency"),
-     N_("What learning costs: time, energy and carbon measured or estimated and labelled, predicted before a run, "
-        "a calculator that reproduces published figures, and what quantization and distillation save.")),
-    ("pages/10_Network.py", N_("🕸️ The network, alive"),
-     N_("Every neuron with a map of what it computes over the plane, every weight an edge that changes as it trains: "
-        "play, pause, step one batch, see the formulas with the numbers in; features and labels you type or draw.")),
-    ("pages/11_Experiments.py", N_("🧪 Experiments"),
-     N_("Many trainings at once, on Ray: a grid or random search over the Playground's settings, streamed into a "
-        "table and charts; diff two runs; download a lab report.")),
-    ("pages/8_Lessons.py", N_("📚 Lessons"),
-     N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see.")),
-    ("pages/9_Glossary.py", N_("🔤 Glossary"),
-     N_("The articles' terms in Chinese and English, each linked to the page that shows it.")),
+    (
+        "pages/1_Playground.py",
+        N_("🎛️ Training playground"),
+        N_(
+            "Train a network on toy data, the digits or your own CSV: losses, optimizers, regularization, "
+            "live curves and decision boundaries, metrics, ONNX export."
+        ),
+    ),
+    (
+        "pages/2_Model_zoo.py",
+        N_("🗂️ Model zoo"),
+        N_(
+            "Every exported ONNX model: what it is, how faithful its export is, its operator graph, "
+            "try it live through onnxruntime and download it."
+        ),
+    ),
+    (
+        "pages/3_Loss_surface.py",
+        N_("⛰️ Loss surface"),
+        N_(
+            "The landscape gradient descent walks: optimizers racing on toy surfaces, and the loss "
+            "around a trained network (Li et al. 2018): yours from the playground, a zoo model, or two "
+            "compared for sharpness."
+        ),
+    ),
+    (
+        "pages/4_Backprop.py",
+        N_("🔢 Backpropagation"),
+        N_(
+            "One training step, every number: forward pass, deltas, gradients and the update, "
+            "checked against autograd and finite differences."
+        ),
+    ),
+    (
+        "pages/5_Regularization.py",
+        N_("🛡️ Regularization"),
+        N_(
+            "Why models overfit and what L1, L2, dropout, early stopping, batch norm and augmentation do to "
+            "the boundary, the weights and the gap, side by side; strength sweeps."
+        ),
+    ),
+    (
+        "pages/6_Attention.py",
+        N_("👁️ Attention"),
+        N_(
+            "Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
+            "pretrained MiniLM: every layer and head, head view, rollout, ablation, sentence similarity."
+        ),
+    ),
+    (
+        "pages/7_Efficiency.py",
+        N_("⚡ Efficiency"),
+        N_(
+            "What learning costs: time, energy and carbon measured or estimated and labelled, predicted before a run, "
+            "a calculator that reproduces published figures, and what quantization and distillation save."
+        ),
+    ),
+    (
+        "pages/10_Network.py",
+        N_("🕸️ The network, alive"),
+        N_(
+            "Every neuron with a map of what it computes over the plane, every weight an edge that changes as it trains: "
+            "play, pause, step one batch, see the formulas with the numbers in; features and labels you type or draw."
+        ),
+    ),
+    (
+        "pages/11_Experiments.py",
+        N_("🧪 Experiments"),
+        N_(
+            "Many trainings at once, on Ray: a grid or random search over the Playground's settings, streamed into a "
+            "table and charts; diff two runs; download a lab report."
+        ),
+    ),
+    (
+        "pages/8_Lessons.py",
+        N_("📚 Lessons"),
+        N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see."),
+    ),
+    (
+        "pages/9_Glossary.py",
+        N_("🔤 Glossary"),
+        N_("The articles' terms in Chinese and English, each linked to the page that shows it."),
+    ),
 )
 
 
@@ -79,12 +130,19 @@ def status_panel() -> None:
     c3.metric(_("CPU cores"), info["cpu_count"])
     listed = ", ".join(info["ort_providers"])
     if "CUDAExecutionProvider" in info["ort_providers"] and not info["ort_cuda_works"]:
-        st.caption(_("onnxruntime lists {listed}, but its CUDA provider does not load here (no GPU or CUDA "
-                     "libraries), so every session runs on the CPU provider.").format(listed=listed))
+        st.caption(
+            _(
+                "onnxruntime lists {listed}, but its CUDA provider does not load here (no GPU or CUDA "
+                "libraries), so every session runs on the CPU provider."
+            ).format(listed=listed)
+        )
     else:
         st.caption(_("onnxruntime providers available: {listed}.").format(listed=listed))
-    st.caption(_("Versions: torch {torch}, onnx {onnx}, onnxruntime {ort}.").format(
-        torch=info["torch"], onnx=info["onnx"], ort=info["onnxruntime"]))
+    st.caption(
+        _("Versions: torch {torch}, onnx {onnx}, onnxruntime {ort}.").format(
+            torch=info["torch"], onnx=info["onnx"], ort=info["onnxruntime"]
+        )
+    )
     try:
         checks = cache.verification()
         manifest = cache.manifest()
@@ -92,11 +150,22 @@ def status_panel() -> None:
         st.error(str(e))
         return
     by_name = {c["name"]: c for c in checks}
-    rows = [{_("model"): e["name"], _("precision"): e["precision"], _("task"): _(TASK_NAMES.get(e["task"], e["task"])),
-             _("verified"): _("yes") if by_name[e["name"]]["ok"] else _("NO"),
-             _("check"): by_name[e["name"]]["message"], _("provider"): by_name[e["name"]]["provider"]}
-            for e in manifest["models"]]
+    rows = [
+        {
+            _("model"): e["name"],
+            _("precision"): e["precision"],
+            _("task"): _(TASK_NAMES.get(e["task"], e["task"])),
+            _("verified"): _("yes") if by_name[e["name"]]["ok"] else _("NO"),
+            _("check"): by_name[e["name"]]["message"],
+            _("provider"): by_name[e["name"]]["provider"],
+        }
+        for e in manifest["models"]
+    ]
     ok = sum(c["ok"] for c in checks)
-    st.markdown(_("**Zoo:** {ok} of {total} exported models present and verified "
-                  "(file sha256, `onnx.checker`, onnxruntime output against PyTorch).").format(ok=ok, total=len(checks)))
+    st.markdown(
+        _(
+            "**Zoo:** {ok} of {total} exported models present and verified "
+            "(file sha256, `onnx.checker`, onnxruntime output against PyTorch)."
+        ).format(ok=ok, total=len(checks))
+    )
     st.dataframe(rows, hide_index=True, width="stretch")

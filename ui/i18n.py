@@ -88,8 +88,13 @@ def setup() -> str:
         st.session_state["lang"] = browser_language(getattr(st.context, "locale", None))
     # "lang" is plain session state, so the choice survives a switch of page; the widget mirrors it
     st.session_state["lang_control"] = st.session_state["lang"]
-    st.sidebar.selectbox("Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="lang_control",
-                         on_change=lambda: st.session_state.update(lang=st.session_state["lang_control"]))
+    st.sidebar.selectbox(
+        "Language · 语言",
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key="lang_control",
+        on_change=lambda: st.session_state.update(lang=st.session_state["lang_control"]),
+    )
     lang = st.session_state["lang"]
     use(lang)
     if st.query_params.get("lang") != lang:

@@ -31,20 +31,27 @@ def shown_name(record: TrainedModel) -> str:
 def fields(zoo_models: list[str]) -> tuple[url_state.Field, ...]:
     """The networks view's URL fields (the page adds the view and the toy view's)."""
     C, I, B = url_state.Choice, url_state.Int, url_state.Bool
-    return (C("source", "pair", key="ls_source", choices=("pair", "playground", "zoo")),
-            C("method", "filter", key="ls_method", choices=landscape.METHODS),
-            I("res", 31, low=3, high=landscape.MAX_RESOLUTION, key="ls_res"),
-            url_state.Float("span", 1.0, low=MIN_SPAN, high=landscape.MAX_SPAN, key="ls_span"),
-            I("dseed", 0, low=0, high=9999, key="ls_dir_seed"),
-            C("metric", "loss", key="ls_metric", choices=("loss", "accuracy")),
-            B("contour", True, key="ls_contour"), B("log", True, key="ls_log"), B("fit", True, key="ls_fit"),
-            C("sharp", 0.25, key="ls_sharp", choices=SHARP_BOX),
-            C("slice", "filter", key="ls_slice", choices=("filter", "interpolation")),
-            C("dataset", "moons", key="ls_ds", choices=data.TWO_D),
-            I("epochs", 60, low=5, high=300, key="ls_epochs"), I("seed", 0, low=0, high=9999, key="ls_data_seed"),
-            C("bs_a", 8, key="ls_bs_a", choices=BATCHES), C("l2_a", 0.0, key="ls_l2_a", choices=L2S),
-            C("bs_b", 300, key="ls_bs_b", choices=BATCHES), C("l2_b", 0.0, key="ls_l2_b", choices=L2S),
-            C("zoo", (zoo_models or [""])[0], key="ls_zoo", choices=tuple(zoo_models) or ("",)))
+    return (
+        C("source", "pair", key="ls_source", choices=("pair", "playground", "zoo")),
+        C("method", "filter", key="ls_method", choices=landscape.METHODS),
+        I("res", 31, low=3, high=landscape.MAX_RESOLUTION, key="ls_res"),
+        url_state.Float("span", 1.0, low=MIN_SPAN, high=landscape.MAX_SPAN, key="ls_span"),
+        I("dseed", 0, low=0, high=9999, key="ls_dir_seed"),
+        C("metric", "loss", key="ls_metric", choices=("loss", "accuracy")),
+        B("contour", True, key="ls_contour"),
+        B("log", True, key="ls_log"),
+        B("fit", True, key="ls_fit"),
+        C("sharp", 0.25, key="ls_sharp", choices=SHARP_BOX),
+        C("slice", "filter", key="ls_slice", choices=("filter", "interpolation")),
+        C("dataset", "moons", key="ls_ds", choices=data.TWO_D),
+        I("epochs", 60, low=5, high=300, key="ls_epochs"),
+        I("seed", 0, low=0, high=9999, key="ls_data_seed"),
+        C("bs_a", 8, key="ls_bs_a", choices=BATCHES),
+        C("l2_a", 0.0, key="ls_l2_a", choices=L2S),
+        C("bs_b", 300, key="ls_bs_b", choices=BATCHES),
+        C("l2_b", 0.0, key="ls_l2_b", choices=L2S),
+        C("zoo", (zoo_models or [""])[0], key="ls_zoo", choices=tuple(zoo_models) or ("",)),
+    )
 
 
 def pair_key(dataset: str, seed: int, epochs: int, settings: dict) -> str:
@@ -73,8 +80,13 @@ def _train(ds, seed: int, epochs: int, settings: dict, bar) -> dict[str, Trained
         m = models.build("mlp", widths=PAIR_NETWORK["widths"])
 
         def on_epoch(e, k=k, name=name):
-            bar.progress((k + e["epoch"] / e["epochs"]) / len(settings), text=_(
-                "Model {name}: epoch {epoch} of {epochs}").format(name=name, epoch=e["epoch"], epochs=e["epochs"]))
+            bar.progress(
+                (k + e["epoch"] / e["epochs"]) / len(settings),
+                text=_("Model {name}: epoch {epoch} of {epochs}").format(
+                    name=name, epoch=e["epoch"], epochs=e["epochs"]
+                ),
+            )
+
         h = fit(m, ds, on_epoch=on_epoch, epochs=epochs, lr=PAIR_NETWORK["lr"], seed=seed, device="auto", **s)
         out[name] = TrainedModel.of(m, ds, h, name=f"Model {name}")
     return out
@@ -89,9 +101,11 @@ def pair_controls() -> tuple[str, int, int, dict]:
     settings = {}
     for name, col in zip("AB", st.columns(2)):
         settings[name] = {
-            "batch_size": int(col.select_slider(_("Model {name}: batch size").format(name=name), BATCHES,
-                                                key=f"ls_bs_{name.lower()}")),
-            "l2": float(col.select_slider(_("Model {name}: L2 λ").format(name=name), L2S, key=f"ls_l2_{name.lower()}"))}
+            "batch_size": int(
+                col.select_slider(_("Model {name}: batch size").format(name=name), BATCHES, key=f"ls_bs_{name.lower()}")
+            ),
+            "l2": float(col.select_slider(_("Model {name}: L2 λ").format(name=name), L2S, key=f"ls_l2_{name.lower()}")),
+        }
     return dataset, seed, epochs, settings
 
 
@@ -105,8 +119,9 @@ def trained_pair(dataset: str, seed: int, epochs: int, settings: dict):
 
 def zoo_names() -> list[str]:
     """The zoo's models at full precision (int8 copies share their weights' landscape)."""
-    return [e["name"] for e in cache.manifest()["models"]
-            if not zoo.entry_problems(e) and not e["name"].endswith("_int8")]
+    return [
+        e["name"] for e in cache.manifest()["models"] if not zoo.entry_problems(e) and not e["name"].endswith("_int8")
+    ]
 
 
 def zoo_record(name: str) -> TrainedModel:
@@ -115,8 +130,10 @@ def zoo_record(name: str) -> TrainedModel:
     return zoo.record(name)
 
 
-NO_PLAYGROUND_MODEL = N_("No model has been trained on the Playground in this session: open **Playground**, press "
-                         "**Train**, and come back; the model stays here until you train another.")
+NO_PLAYGROUND_MODEL = N_(
+    "No model has been trained on the Playground in this session: open **Playground**, press "
+    "**Train**, and come back; the model stays here until you train another."
+)
 
 
 def _fingerprint(arrays) -> str:
@@ -133,10 +150,9 @@ def record_key(record: TrainedModel) -> str:
 
 def dataset_key(ds: data.Dataset) -> str:
     """A short fingerprint of a dataset (built-in or uploaded), for cache keys."""
-    return f"{ds.name}:{ds.seed}:{json.dumps(ds.options, sort_keys=True, default=str)}:" + \
-        _fingerprint([ds.X_train, ds.y_train, ds.X_val, ds.y_val])
-
-
+    return f"{ds.name}:{ds.seed}:{json.dumps(ds.options, sort_keys=True, default=str)}:" + _fingerprint(
+        [ds.X_train, ds.y_train, ds.X_val, ds.y_val]
+    )
 
 
 def playground_source() -> tuple[dict[str, TrainedModel], str | None]:
@@ -149,13 +165,23 @@ def playground_source() -> tuple[dict[str, TrainedModel], str | None]:
     if rec is None:
         st.info(_(NO_PLAYGROUND_MODEL))
         st.stop()
-    st.caption(_("The Playground's last model: {model}, trained on **{dataset}** ({n} training samples) with {loss}.")
-               .format(model=models.describe(rec.build()), dataset=rec.dataset.name, n=len(rec.dataset.X_train),
-                       loss=_(LOSS_NAMES[rec.loss]).lower()))
-    no_path = None if rec.trajectory is not None else _(
-        "This Playground model has too many parameters x epochs to keep its path through weight space (the limit is "
-        "{n} numbers), so PCA directions and the interpolation from its initial weights are not available: pick "
-        "random directions, or train a smaller network.").format(n=f"{MAX_TRAJECTORY_FLOATS:,}")
+    st.caption(
+        _("The Playground's last model: {model}, trained on **{dataset}** ({n} training samples) with {loss}.").format(
+            model=models.describe(rec.build()),
+            dataset=rec.dataset.name,
+            n=len(rec.dataset.X_train),
+            loss=_(LOSS_NAMES[rec.loss]).lower(),
+        )
+    )
+    no_path = (
+        None
+        if rec.trajectory is not None
+        else _(
+            "This Playground model has too many parameters x epochs to keep its path through weight space (the limit is "
+            "{n} numbers), so PCA directions and the interpolation from its initial weights are not available: pick "
+            "random directions, or train a smaller network."
+        ).format(n=f"{MAX_TRAJECTORY_FLOATS:,}")
+    )
     return {rec.name: rec}, no_path
 
 
@@ -166,9 +192,14 @@ def zoo_source() -> tuple[dict[str, TrainedModel], str]:
     zname = st.selectbox(_("Zoo model"), zoo_names(), key="ls_zoo")
     records = {zname: zoo_record(zname)}
     if limits(records[zname]):
-        st.caption(_("A Transformer is scored on the first {train} training and {val} validation sequences at each "
-                     "grid point (about 8 ms a point on 2 CPU cores); accuracy is per token.").format(
-            train=SEQUENCE_LIMITS["max_points"], val=SEQUENCE_LIMITS["max_val_points"]))
-    return records, _("Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
-                      "interpolation from initial weights are not available for them: pick random directions, or "
-                      "train models here.")
+        st.caption(
+            _(
+                "A Transformer is scored on the first {train} training and {val} validation sequences at each "
+                "grid point (about 8 ms a point on 2 CPU cores); accuracy is per token."
+            ).format(train=SEQUENCE_LIMITS["max_points"], val=SEQUENCE_LIMITS["max_val_points"])
+        )
+    return records, _(
+        "Zoo checkpoints keep the final weights only, not the training path, so PCA directions and the "
+        "interpolation from initial weights are not available for them: pick random directions, or "
+        "train models here."
+    )

@@ -18,7 +18,7 @@ from ui.i18n import _
 from ui.landscape import shown_name
 
 MAX_CACHED_SURFACES = 16
-MAX_CACHED_BYTES = 64 * 2 ** 20  # the hosted demo has little memory: directions of a big net are large
+MAX_CACHED_BYTES = 64 * 2**20  # the hosted demo has little memory: directions of a big net are large
 SEQUENCE_LIMITS = {"max_points": 256, "max_val_points": 256}  # Transformers: sequences scored per grid point
 # Issue 12 item 9: a surface costs about grid points x samples x parameters. The sort Transformer's
 # 101 x 101 surface (10,201 x 512 sequences x 68,362 parameters) took 301 s on this 2-core host.
@@ -41,8 +41,16 @@ def _surface_key(record_key, record, dataset_key, method, resolution, span, seed
     return (record_key, record.loss, dataset_key, method, resolution, span, seed)
 
 
-def stored_surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: data.Dataset, method: str,
-                   resolution: int, span: float, seed: int) -> landscape.Surface | None:
+def stored_surface(
+    record_key: str,
+    record: TrainedModel,
+    dataset_key: str,
+    dataset: data.Dataset,
+    method: str,
+    resolution: int,
+    span: float,
+    seed: int,
+) -> landscape.Surface | None:
     """The surface already computed for these settings (by any session), else None: nothing is computed."""
     store, key = _surface_store(), _surface_key(record_key, record, dataset_key, method, resolution, span, seed)
     with store["lock"]:
@@ -52,8 +60,16 @@ def stored_surface(record_key: str, record: TrainedModel, dataset_key: str, data
     return None
 
 
-def surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: data.Dataset, method: str,
-            resolution: int, span: float, seed: int) -> landscape.Surface:
+def surface(
+    record_key: str,
+    record: TrainedModel,
+    dataset_key: str,
+    dataset: data.Dataset,
+    method: str,
+    resolution: int,
+    span: float,
+    seed: int,
+) -> landscape.Surface:
     """The surface of the loss the record was trained with, cached per (model, loss, data, method,
     resolution, span, seed) and shared by all sessions (never mutated); computed in a slot of the
     shared work queue, with a progress bar."""
@@ -61,28 +77,42 @@ def surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: da
     if hit is not None:
         return hit
     what = _("Computing the surface of {model}").format(model=shown_name(record))
-    bar = st.progress(0.0, text=_("{what}: {done} of {total} points").format(what=what, done=0,
-                                                                             total=f"{resolution ** 2:,}"))
+    bar = st.progress(
+        0.0, text=_("{what}: {done} of {total} points").format(what=what, done=0, total=f"{resolution**2:,}")
+    )
     shown = {"at": 0.0}
 
     def on_progress(done, total):
         now = time.perf_counter()
         if now - shown["at"] > 0.2 or done == total:
             shown["at"] = now
-            bar.progress(done / total, text=_("{what}: {done} of {total} points").format(
-                what=what, done=f"{done:,}", total=f"{total:,}"))
+            bar.progress(
+                done / total,
+                text=_("{what}: {done} of {total} points").format(what=what, done=f"{done:,}", total=f"{total:,}"),
+            )
+
     try:
         with work_queue.heavy_slot(_("a loss surface")):
-            result = landscape.surface(record.build(), dataset, method, resolution, span, seed,
-                                       trajectory=record.trajectory, on_progress=on_progress, loss=record.loss,
-                                       **limits(record))
+            result = landscape.surface(
+                record.build(),
+                dataset,
+                method,
+                resolution,
+                span,
+                seed,
+                trajectory=record.trajectory,
+                on_progress=on_progress,
+                loss=record.loss,
+                **limits(record),
+            )
     finally:
         bar.empty()
     store = _surface_store()
     with store["lock"]:
         store["items"][_surface_key(record_key, record, dataset_key, method, resolution, span, seed)] = result
-        while len(store["items"]) > 1 and (len(store["items"]) > MAX_CACHED_SURFACES or
-                                           sum(map(_nbytes, store["items"].values())) > MAX_CACHED_BYTES):
+        while len(store["items"]) > 1 and (
+            len(store["items"]) > MAX_CACHED_SURFACES or sum(map(_nbytes, store["items"].values())) > MAX_CACHED_BYTES
+        ):
             store["items"].popitem(last=False)  # the least recently used first; the newest always stays
     return result
 
@@ -90,11 +120,16 @@ def surface(record_key: str, record: TrainedModel, dataset_key: str, dataset: da
 def cost(record: TrainedModel, resolution: int) -> dict:
     """What one surface costs: grid points x samples scored per point x parameters, and seconds here."""
     lim, ds = limits(record), record.dataset
-    samples = min(len(ds.X_train), lim.get("max_points", 2000)) + min(len(ds.X_val), lim.get("max_val_points", 10 ** 9))
+    samples = min(len(ds.X_train), lim.get("max_points", 2000)) + min(len(ds.X_val), lim.get("max_val_points", 10**9))
     params = int(sum(np.size(v) for v in record.state.values()))
-    units = resolution ** 2 * samples * params
-    return {"points": resolution ** 2, "samples": samples, "params": params, "units": units,
-            "seconds": units * SECONDS_PER_UNIT}
+    units = resolution**2 * samples * params
+    return {
+        "points": resolution**2,
+        "samples": samples,
+        "params": params,
+        "units": units,
+        "seconds": units * SECONDS_PER_UNIT,
+    }
 
 
 def largest_resolution(costs: list[dict]) -> int:
@@ -106,7 +141,7 @@ def largest_resolution(costs: list[dict]) -> int:
 def _sci(x: float) -> str:
     """3.6 × 10¹¹: readable in both languages."""
     e = math.floor(math.log10(x)) if x > 0 else 0
-    return f"{x / 10 ** e:.2g} × 10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{x / 10**e:.2g} × 10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def cost_gate(records: list[TrainedModel], resolution: int, pressed: bool) -> bool:
@@ -118,16 +153,25 @@ def cost_gate(records: list[TrainedModel], resolution: int, pressed: bool) -> bo
     budget = {"budget": _sci(SURFACE_BUDGET), "budget_seconds": f"{SURFACE_BUDGET * SECONDS_PER_UNIT:.0f}"}
     if units > SURFACE_BUDGET:
         fit = largest_resolution(costs)
-        lower = (_("lower the resolution to at most {res} per side, or pick a smaller model").format(res=fit)
-                 if fit >= 3 else _("pick a smaller model: even a 3 × 3 grid is past it"))
-        st.error(_("This surface would cost {terms} = {units} (grid points × samples scored per point × parameters), "
-                   "past the budget of {budget} per press (about {budget_seconds} s on this server; the 101 × 101 "
-                   "surface of the sort Transformer took 301 s here). To compute it, {lower}.").format(
-            terms=terms, units=_sci(units), lower=lower, **budget))
+        lower = (
+            _("lower the resolution to at most {res} per side, or pick a smaller model").format(res=fit)
+            if fit >= 3
+            else _("pick a smaller model: even a 3 × 3 grid is past it")
+        )
+        st.error(
+            _(
+                "This surface would cost {terms} = {units} (grid points × samples scored per point × parameters), "
+                "past the budget of {budget} per press (about {budget_seconds} s on this server; the 101 × 101 "
+                "surface of the sort Transformer took 301 s here). To compute it, {lower}."
+            ).format(terms=terms, units=_sci(units), lower=lower, **budget)
+        )
         return False
-    st.caption(_("Cost: {terms} = {units} (grid points × samples scored per point × parameters), about {seconds} s "
-                 "on this server; the budget per press is {budget} (about {budget_seconds} s).").format(
-        terms=terms, units=_sci(units), seconds=f"{units * SECONDS_PER_UNIT:.1f}", **budget))
+    st.caption(
+        _(
+            "Cost: {terms} = {units} (grid points × samples scored per point × parameters), about {seconds} s "
+            "on this server; the budget per press is {budget} (about {budget_seconds} s)."
+        ).format(terms=terms, units=_sci(units), seconds=f"{units * SECONDS_PER_UNIT:.1f}", **budget)
+    )
     if pressed or st.button(_("Compute the surface"), type="primary", key="ls_compute"):
         return True
     st.info(_("Press **Compute the surface** to compute the map for these settings."))
@@ -146,17 +190,35 @@ def path_span(record_key: str, _record: TrainedModel) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def cached_slice(record_key: str, loss: str, _record: TrainedModel, dataset_key: str, _dataset: data.Dataset,
-                 direction: str, span: float, seed: int) -> dict:
+def cached_slice(
+    record_key: str,
+    loss: str,
+    _record: TrainedModel,
+    dataset_key: str,
+    _dataset: data.Dataset,
+    direction: str,
+    span: float,
+    seed: int,
+) -> dict:
     init = _record.trajectory[0] if _record.trajectory is not None else None
     with work_queue.heavy_slot(_("a loss surface")):
-        return landscape.slice_1d(_record.build(), _dataset, direction, 61, span, seed, initial=init,
-                                  max_points=limits(_record).get("max_points", 2000), loss=loss)
+        return landscape.slice_1d(
+            _record.build(),
+            _dataset,
+            direction,
+            61,
+            span,
+            seed,
+            initial=init,
+            max_points=limits(_record).get("max_points", 2000),
+            loss=loss,
+        )
 
 
 def path_fidelity(record: TrainedModel, surface: landscape.Surface, epoch: int) -> dict:
-    return landscape.path_fidelity(record.build(), record.dataset, surface, record.trajectory, epoch,
-                                   limits(record).get("max_points", 2000))
+    return landscape.path_fidelity(
+        record.build(), record.dataset, surface, record.trajectory, epoch, limits(record).get("max_points", 2000)
+    )
 
 
 def weights_at(record: TrainedModel, epoch: int):
@@ -170,25 +232,43 @@ def surface_notes(s: landscape.Surface, radius: float) -> list[str]:
 
     finite = s.loss[np.isfinite(s.loss)]
     nan = int(np.isnan(s.loss).sum())
-    top = (_("max on the plane {max}.").format(max=f"{finite.max():.3g}") if len(finite) else
-           _("the loss is not finite anywhere on this plane: try a smaller span."))
-    lines = [_("Centre loss **{centre}** (the trained model's training loss: {loss}, the loss it was trained with); "
-               "{top}").format(centre=f"{s.center_loss:.4f}", loss=_(LOSS_NAMES[s.loss_name]).lower(), top=top) +
-             (_(" {n} cells are NaN (shown blank).").format(n=nan) if nan else ""),
-             _("Sharpness within ±{radius}: **{sharpness}%** (the largest rise of the loss in that box over 1 + the "
-               "centre loss; higher = sharper).").format(radius=f"{radius:.3g}",
-                                                          sharpness=f"{landscape.sharpness(s, radius):.2f}")]
+    top = (
+        _("max on the plane {max}.").format(max=f"{finite.max():.3g}")
+        if len(finite)
+        else _("the loss is not finite anywhere on this plane: try a smaller span.")
+    )
+    lines = [
+        _(
+            "Centre loss **{centre}** (the trained model's training loss: {loss}, the loss it was trained with); {top}"
+        ).format(centre=f"{s.center_loss:.4f}", loss=_(LOSS_NAMES[s.loss_name]).lower(), top=top)
+        + (_(" {n} cells are NaN (shown blank).").format(n=nan) if nan else ""),
+        _(
+            "Sharpness within ±{radius}: **{sharpness}%** (the largest rise of the loss in that box over 1 + the "
+            "centre loss; higher = sharper)."
+        ).format(radius=f"{radius:.3g}", sharpness=f"{landscape.sharpness(s, radius):.2f}"),
+    ]
     if s.trajectory is not None and (out := int((np.abs(s.trajectory) > s.alphas[-1]).any(axis=1).sum())):
-        lines.append(_("{n} epochs of the path lie outside ±{span} and are drawn on the map's edge: widen the span, "
-                       "or turn on fitting the span to the path.").format(n=out, span=f"{s.alphas[-1]:g}"))
+        lines.append(
+            _(
+                "{n} epochs of the path lie outside ±{span} and are drawn on the map's edge: widen the span, "
+                "or turn on fitting the span to the path."
+            ).format(n=out, span=f"{s.alphas[-1]:g}")
+        )
     if s.explained_variance is not None:
         ev = s.explained_variance
-        lines.append(_("PCA directions explain **{a} + {b} = {total}** of the trajectory's variance.").format(
-            a=f"{ev[0]:.1%}", b=f"{ev[1]:.1%}", total=f"{ev.sum():.1%}"))
+        lines.append(
+            _("PCA directions explain **{a} + {b} = {total}** of the trajectory's variance.").format(
+                a=f"{ev[0]:.1%}", b=f"{ev[1]:.1%}", total=f"{ev.sum():.1%}"
+            )
+        )
     if s.reconstruction_error is not None:
-        lines.append(_("Faithfulness: the start point lies {error} of its distance to the end off the plane (0% = the "
-                       "path lies in the plane). The projected end point is the centre, where the real end point is, "
-                       "exactly.").format(error=f"{s.reconstruction_error:.1%}"))
+        lines.append(
+            _(
+                "Faithfulness: the start point lies {error} of its distance to the end off the plane (0% = the "
+                "path lies in the plane). The projected end point is the centre, where the real end point is, "
+                "exactly."
+            ).format(error=f"{s.reconstruction_error:.1%}")
+        )
     return lines
 
 
@@ -203,11 +283,17 @@ def epoch_view(lead: TrainedModel, lead_surface: landscape.Surface, epoch: int):
     a1, a2 = st.columns([2, 1])
     if ds.is_2d:
         bd = boundary.decision_boundary(boundary.torch_logits(weights_at(lead, epoch)), ds.X_train, 40)
-        a1.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names, _(
-            "Decision boundary at epoch {epoch}").format(epoch=epoch)), width="stretch")
+        a1.altair_chart(
+            charts.decision_boundary(
+                bd, ds.X_train, ds.y_train, ds.class_names, _("Decision boundary at epoch {epoch}").format(epoch=epoch)
+            ),
+            width="stretch",
+        )
     if epoch > 0:
-        a2.metric(_("Training loss ({loss})").format(loss=_(LOSS_NAMES[lead.loss]).lower()),
-                  f"{lead.history.train_loss[epoch - 1]:.4f}")
+        a2.metric(
+            _("Training loss ({loss})").format(loss=_(LOSS_NAMES[lead.loss]).lower()),
+            f"{lead.history.train_loss[epoch - 1]:.4f}",
+        )
         if ds.task != "regression":
             a2.metric(_("Validation accuracy"), f"{lead.history.val_acc[epoch - 1]:.1%}")
     else:
@@ -216,6 +302,10 @@ def epoch_view(lead: TrainedModel, lead_surface: landscape.Surface, epoch: int):
         f = path_fidelity(lead, lead_surface, epoch)
         a2.metric(_("Loss the map shows at this epoch's point"), f"{f['plane_loss']:.4f}")
         bn = _(" (batch-norm statistics: the final model's)") if lead.config.get("batch_norm") else ""
-        a2.caption(_("The real loss of these weights on the same samples is {loss}{bn}. They lie {off} of their "
-                     "distance to the end point off the plane: the nearer 0%, the more the map's number is the real "
-                     "one.").format(loss=f"{f['real_loss']:.4f}", bn=bn, off=f"{f['off_plane']:.1%}"))
+        a2.caption(
+            _(
+                "The real loss of these weights on the same samples is {loss}{bn}. They lie {off} of their "
+                "distance to the end point off the plane: the nearer 0%, the more the map's number is the real "
+                "one."
+            ).format(loss=f"{f['real_loss']:.4f}", bn=bn, off=f"{f['off_plane']:.1%}")
+        )

@@ -16,30 +16,46 @@ from ui.charts import network as net_charts
 from ui.formulas import OPTIMIZER_NAMES
 from ui.i18n import N_, _
 
-SOURCES = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "xor": N_("XOR"),
-           "rule": N_("A rule you type"), "drawn": N_("Points you draw")}
-FEATURE_KEYS = {"x1": "f_x1", "x2": "f_x2", "x1²": "f_x1sq", "x2²": "f_x2sq", "x1·x2": "f_x1x2",
-                "sin x1": "f_sinx1", "sin x2": "f_sinx2"}
+SOURCES = {
+    "moons": N_("Two moons"),
+    "circles": N_("Circles"),
+    "spirals": N_("Spirals"),
+    "xor": N_("XOR"),
+    "rule": N_("A rule you type"),
+    "drawn": N_("Points you draw"),
+}
+FEATURE_KEYS = {
+    "x1": "f_x1",
+    "x2": "f_x2",
+    "x1²": "f_x1sq",
+    "x2²": "f_x2sq",
+    "x1·x2": "f_x1x2",
+    "sin x1": "f_sinx1",
+    "sin x2": "f_sinx2",
+}
 LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 L2S = (0.0, 0.0001, 0.001, 0.01, 0.1)
 MAX_EPOCHS = 500  # play stops here
-SCHEMA = url_state.Schema("network", (
-    url_state.Choice("data", "circles", key="net_data", choices=tuple(SOURCES)),
-    url_state.Int("n", 200, low=40, high=1000, key="net_n"),
-    url_state.Float("noise", 0.1, low=0.0, high=1.0, key="net_noise"),
-    url_state.Int("seed", 0, low=0, high=10_000, key="net_seed"),
-    url_state.Text("rule", "y > sin(3*x)", key="net_rule", max_len=formula.MAX_CHARS),
-    *(url_state.Bool(k, name in ("x1", "x2"), key=f"net_{k}") for name, k in FEATURE_KEYS.items()),
-    url_state.Text("extra", "", key="net_extra", max_len=formula.MAX_CHARS),
-    url_state.Int("layers", 2, low=0, high=4, key="net_layers"),
-    url_state.Int("width", 4, low=1, high=8, key="net_width"),
-    url_state.Choice("act", "tanh", key="net_act", choices=("tanh", "relu", "sigmoid")),
-    url_state.Choice("opt", "sgd", key="net_opt", choices=OPTIMIZERS),
-    url_state.Choice("lr", 0.03, key="net_lr", choices=LRS),
-    url_state.Int("batch", 10, low=1, high=100, key="net_batch"),
-    url_state.Choice("l2", 0.0, key="net_l2", choices=L2S),
-    url_state.Bool("backward", False, key="net_backward"),
-))
+SCHEMA = url_state.Schema(
+    "network",
+    (
+        url_state.Choice("data", "circles", key="net_data", choices=tuple(SOURCES)),
+        url_state.Int("n", 200, low=40, high=1000, key="net_n"),
+        url_state.Float("noise", 0.1, low=0.0, high=1.0, key="net_noise"),
+        url_state.Int("seed", 0, low=0, high=10_000, key="net_seed"),
+        url_state.Text("rule", "y > sin(3*x)", key="net_rule", max_len=formula.MAX_CHARS),
+        *(url_state.Bool(k, name in ("x1", "x2"), key=f"net_{k}") for name, k in FEATURE_KEYS.items()),
+        url_state.Text("extra", "", key="net_extra", max_len=formula.MAX_CHARS),
+        url_state.Int("layers", 2, low=0, high=4, key="net_layers"),
+        url_state.Int("width", 4, low=1, high=8, key="net_width"),
+        url_state.Choice("act", "tanh", key="net_act", choices=("tanh", "relu", "sigmoid")),
+        url_state.Choice("opt", "sgd", key="net_opt", choices=OPTIMIZERS),
+        url_state.Choice("lr", 0.03, key="net_lr", choices=LRS),
+        url_state.Int("batch", 10, low=1, high=100, key="net_batch"),
+        url_state.Choice("l2", 0.0, key="net_l2", choices=L2S),
+        url_state.Bool("backward", False, key="net_backward"),
+    ),
+)
 
 
 def controls(state: dict) -> dict:
@@ -52,9 +68,14 @@ def controls(state: dict) -> dict:
         sb.slider(_("Noise"), 0.0, 1.0, step=0.05, key="net_noise")
     elif source == "rule":
         sb.slider(_("Samples"), 40, 1000, step=20, key="net_n")
-        sb.text_input(_("Labelling rule (class 1 where it holds)"), key="net_rule",
-                      help=_("Numbers, x1 and x2 (or x and y), + - * / **, comparisons, and sin cos tan exp log "
-                             "sqrt abs tanh min max. Example: x1*x2 > 0"))
+        sb.text_input(
+            _("Labelling rule (class 1 where it holds)"),
+            key="net_rule",
+            help=_(
+                "Numbers, x1 and x2 (or x and y), + - * / **, comparisons, and sin cos tan exp log "
+                "sqrt abs tanh min max. Example: x1*x2 > 0"
+            ),
+        )
     sb.number_input(_("Seed"), 0, 10_000, key="net_seed")
     sb.header(_("Features"))
     cols = sb.columns(2)
@@ -70,11 +91,26 @@ def controls(state: dict) -> dict:
     sb.select_slider(_("Learning rate"), LRS, key="net_lr")
     sb.number_input(_("Batch size"), 1, 100, key="net_batch")
     sb.select_slider(_("L2 strength λ₂"), L2S, key="net_l2")
-    feats = [name for name, k in FEATURE_KEYS.items() if state[k]] + ([state["extra"].strip()] if state["extra"].strip() else [])
-    return {"source": state["data"], "n": state["n"], "noise": state["noise"], "seed": state["seed"],
-            "rule": state["rule"], "features": feats, "widths": (state["width"],) * state["layers"], "act": state["act"],
-            "train": {"optimizer": state["opt"], "lr": state["lr"], "batch_size": state["batch"], "l2": state["l2"],
-                      "epochs": MAX_EPOCHS}}
+    feats = [name for name, k in FEATURE_KEYS.items() if state[k]] + (
+        [state["extra"].strip()] if state["extra"].strip() else []
+    )
+    return {
+        "source": state["data"],
+        "n": state["n"],
+        "noise": state["noise"],
+        "seed": state["seed"],
+        "rule": state["rule"],
+        "features": feats,
+        "widths": (state["width"],) * state["layers"],
+        "act": state["act"],
+        "train": {
+            "optimizer": state["opt"],
+            "lr": state["lr"],
+            "batch_size": state["batch"],
+            "l2": state["l2"],
+            "epochs": MAX_EPOCHS,
+        },
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -98,8 +134,13 @@ def arch_key(spec: dict) -> str:
 def drawing_controls() -> int:
     """The class that clicks add, and a button that clears the drawing."""
     c1, c2 = st.columns([3, 1])
-    cls = c1.radio(_("Clicks on the plane add a point of"), (0, 1), horizontal=True, key="net_draw_class",
-                   format_func=lambda c: _("class {c}").format(c=c))
+    cls = c1.radio(
+        _("Clicks on the plane add a point of"),
+        (0, 1),
+        horizontal=True,
+        key="net_draw_class",
+        format_func=lambda c: _("class {c}").format(c=c),
+    )
     if c2.button(_("Clear points"), key="net_draw_clear"):
         st.session_state["net_drawn"] = []
         st.session_state["net_pick_round"] = st.session_state.get("net_pick_round", 0) + 1
@@ -123,10 +164,19 @@ def step(ds, spec: dict, batches: int | None) -> bool:
         if run is None or run["key"] != arch_key(spec):
             if run is not None:
                 return True  # settings changed: the page asks for a reset instead of discarding the run
-            model_opts = {"in_features": ds.n_features, "widths": spec["widths"], "out_features": 2,
-                          "activation": spec["act"], "dropout": 0.0, "batch_norm": False}
-            run = {"key": arch_key(spec), "features": spec["features"],
-                   "rs": stepper.start(model_opts, spec["train"], spec["seed"])}
+            model_opts = {
+                "in_features": ds.n_features,
+                "widths": spec["widths"],
+                "out_features": 2,
+                "activation": spec["act"],
+                "dropout": 0.0,
+                "batch_norm": False,
+            }
+            run = {
+                "key": arch_key(spec),
+                "features": spec["features"],
+                "rs": stepper.start(model_opts, spec["train"], spec["seed"]),
+            }
         rs = stepper.retune(run["rs"], **{k: spec["train"][k] for k in ("lr", "l2", "batch_size")})
         with work_queue.heavy_slot(_("training")):
             rs = stepper.advance(rs, ds, batches)
@@ -145,9 +195,11 @@ def reset() -> None:
 
 def curves_frame(rs) -> pd.DataFrame:
     h = rs.history
-    rows = [{"epoch": i + 1, "split": _(s), "loss": v} for s, k in ((N_("train"), "train_loss"),
-                                                                    (N_("validation"), "val_loss"))
-            for i, v in enumerate(h[k])]
+    rows = [
+        {"epoch": i + 1, "split": _(s), "loss": v}
+        for s, k in ((N_("train"), "train_loss"), (N_("validation"), "val_loss"))
+        for i, v in enumerate(h[k])
+    ]
     return pd.DataFrame(rows, columns=["epoch", "split", "loss"])
 
 
@@ -168,12 +220,20 @@ def neuron_details(pic, spec: dict, X: np.ndarray, backward: bool) -> None:
     st.latex(f"{label} = {sym}")
     st.caption(_("At the point ({a:.2f}, {b:.2f}):").format(a=X[0, 0], b=X[0, 1]))
     st.latex(plugged)
-    rows = [{_("from"): src, _("weight"): float(pic.weights[layer - 1][unit, i]),
-             _("gradient ∂L/∂w"): float(pic.weight_grads[layer - 1][unit, i])} for i, src in enumerate(names[layer - 1])]
+    rows = [
+        {
+            _("from"): src,
+            _("weight"): float(pic.weights[layer - 1][unit, i]),
+            _("gradient ∂L/∂w"): float(pic.weight_grads[layer - 1][unit, i]),
+        }
+        for i, src in enumerate(names[layer - 1])
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="net_edges_table")
     if backward:
-        st.metric(_("Gradient of the loss with respect to its bias, ∂L/∂b (last batch)"),
-                  f"{float(pic.bias_grads[layer - 1][unit]):.4g}")
+        st.metric(
+            _("Gradient of the loss with respect to its bias, ∂L/∂b (last batch)"),
+            f"{float(pic.bias_grads[layer - 1][unit]):.4g}",
+        )
 
 
 def safely(fn, *args):

@@ -15,17 +15,27 @@ from ui import cache, charts, url_state
 from ui.formulas import LOSS_NAMES, OPTIMIZER_NAMES
 from ui.i18n import N_, _
 
-DATASETS = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "xor": N_("XOR"),
-            "iris": N_("Iris"), "digits": N_("Digits (8x8)"), "linear": N_("Linear regression (y = x + noise)"),
-            "csv": N_("Your CSV")}
+DATASETS = {
+    "moons": N_("Two moons"),
+    "circles": N_("Circles"),
+    "spirals": N_("Spirals"),
+    "xor": N_("XOR"),
+    "iris": N_("Iris"),
+    "digits": N_("Digits (8x8)"),
+    "linear": N_("Linear regression (y = x + noise)"),
+    "csv": N_("Your CSV"),
+}
 TASKS = {"classification": N_("classification"), "regression": N_("regression")}
-DELIMITERS = {",": N_("comma-separated values"), ";": N_("semicolon-separated values"), "\t": N_("tab-separated values")}
+DELIMITERS = {
+    ",": N_("comma-separated values"),
+    ";": N_("semicolon-separated values"),
+    "\t": N_("tab-separated values"),
+}
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 MAX_EPOCHS_PAGE = 1000  # training from the page: at most this many epochs
 MAX_TRAJECTORY_FLOATS = 10_000_000  # parameters x (epochs + 1) kept for the loss surface page (40 MB)
 UPLOAD = N_("Upload a CSV file in the sidebar to train on your own data.")
 SAMPLES = {"linear": (100, 0.1)}  # (samples, noise) a dataset starts with; the 2-D sets: the schema's defaults
-
 
 
 class WidthsText(url_state.Field):
@@ -41,25 +51,28 @@ class WidthsText(url_state.Field):
         return self._list.write(parse_widths(value))
 
 
-SETTINGS = url_state.Schema("playground", (
-    url_state.Choice("dataset", "moons", key="pg_dataset", choices=tuple(DATASETS)),
-    url_state.Int("seed", 0, key="pg_seed", low=0, high=10_000),
-    url_state.Int("n", 400, key="pg_n", low=40, high=2000),
-    url_state.Float("noise", 0.15, key="pg_noise", low=0.0, high=1.0),
-    WidthsText("widths", "16, 16", key="pg_widths"),
-    url_state.Choice("activation", "relu", key="pg_act", choices=tuple(models.ACTIVATIONS)),
-    url_state.Float("dropout", 0.0, key="pg_dropout", low=0.0, high=0.9),
-    url_state.Bool("batch_norm", False, key="pg_bn"),
-    url_state.Choice("loss", "cross_entropy", key="pg_loss", choices=tuple(losses.LOSSES)),  # the shown task's loss
-    url_state.Choice("optimizer", "adam", key="pg_opt", choices=OPTIMIZERS),
-    url_state.Choice("lr", 0.01, key="pg_lr", choices=LEARNING_RATES),
-    url_state.Int("batch", 32, key="pg_batch", low=1, high=4096),
-    url_state.Int("epochs", 100, key="pg_epochs", low=1, high=MAX_EPOCHS_PAGE),
-    url_state.Float("l1", 0.0, key="pg_l1", low=0.0, high=1.0),
-    url_state.Float("l2", 0.0, key="pg_l2", low=0.0, high=1.0),
-    url_state.Int("patience", 0, key="pg_patience", low=0, high=500),
-    url_state.Int("k", 5, key="pg_k", low=2, high=10),
-))
+SETTINGS = url_state.Schema(
+    "playground",
+    (
+        url_state.Choice("dataset", "moons", key="pg_dataset", choices=tuple(DATASETS)),
+        url_state.Int("seed", 0, key="pg_seed", low=0, high=10_000),
+        url_state.Int("n", 400, key="pg_n", low=40, high=2000),
+        url_state.Float("noise", 0.15, key="pg_noise", low=0.0, high=1.0),
+        WidthsText("widths", "16, 16", key="pg_widths"),
+        url_state.Choice("activation", "relu", key="pg_act", choices=tuple(models.ACTIVATIONS)),
+        url_state.Float("dropout", 0.0, key="pg_dropout", low=0.0, high=0.9),
+        url_state.Bool("batch_norm", False, key="pg_bn"),
+        url_state.Choice("loss", "cross_entropy", key="pg_loss", choices=tuple(losses.LOSSES)),  # the shown task's loss
+        url_state.Choice("optimizer", "adam", key="pg_opt", choices=OPTIMIZERS),
+        url_state.Choice("lr", 0.01, key="pg_lr", choices=LEARNING_RATES),
+        url_state.Int("batch", 32, key="pg_batch", low=1, high=4096),
+        url_state.Int("epochs", 100, key="pg_epochs", low=1, high=MAX_EPOCHS_PAGE),
+        url_state.Float("l1", 0.0, key="pg_l1", low=0.0, high=1.0),
+        url_state.Float("l2", 0.0, key="pg_l2", low=0.0, high=1.0),
+        url_state.Int("patience", 0, key="pg_patience", low=0, high=500),
+        url_state.Int("k", 5, key="pg_k", low=2, high=10),
+    ),
+)
 
 
 def translated(names: dict) -> dict:
@@ -97,12 +110,15 @@ def uploaded_csv() -> dict | None:
     and coming back keeps it; a button forgets it. None until a file is uploaded."""
     kept = st.session_state.get("pg_csv_file")
     if kept is None:
-        up = st.sidebar.file_uploader(_("CSV file (header row, up to 5 MB, 20,000 rows)"), type=["csv", "txt", "tsv"],
-                                      key="pg_csv")
+        up = st.sidebar.file_uploader(
+            _("CSV file (header row, up to 5 MB, 20,000 rows)"), type=["csv", "txt", "tsv"], key="pg_csv"
+        )
         if up is None:
             return None
         kept = st.session_state["pg_csv_file"] = {"name": up.name, "bytes": up.getvalue()}
-    st.sidebar.caption(_("Using **{file}** ({kb} KB).").format(file=kept["name"], kb=f"{len(kept['bytes']) / 1024:,.1f}"))
+    st.sidebar.caption(
+        _("Using **{file}** ({kb} KB).").format(file=kept["name"], kb=f"{len(kept['bytes']) / 1024:,.1f}")
+    )
     st.sidebar.button(_("Use another file"), key="pg_csv_clear", on_click=forget_csv)
     return kept
 
@@ -121,30 +137,52 @@ def csv_controls(seed: int):
         cols = list(df.columns)
         label = st.sidebar.selectbox(_("Label column"), cols, index=len(cols) - 1, key="pg_label")
         numeric = [c for c in user_data.numeric_columns(df) if c != label]
-        features = st.sidebar.multiselect(_("Feature columns"), [c for c in cols if c != label], default=numeric,
-                                          key="pg_features")
-        task = st.sidebar.radio(_("Task"), list(TASKS), format_func=translated(TASKS).get, horizontal=True,
-                                key="pg_task", on_change=_task_changed)
+        features = st.sidebar.multiselect(
+            _("Feature columns"), [c for c in cols if c != label], default=numeric, key="pg_features"
+        )
+        task = st.sidebar.radio(
+            _("Task"),
+            list(TASKS),
+            format_func=translated(TASKS).get,
+            horizontal=True,
+            key="pg_task",
+            on_change=_task_changed,
+        )
         ds = user_data.to_dataset(df, features, label, task, seed)
     except CoreError as e:
         return None, None, str(e)
     delimiter = df.attrs["delimiter"]
     dropped, fmt = ds.options["rows_dropped"], _(DELIMITERS[delimiter])
     if dropped:
-        note = _("Read **{file}** as {format}; {dropped} of {rows} rows had an empty, NaN or infinite cell and were "
-                 "left out.").format(file=kept["name"], format=fmt, dropped=dropped, rows=len(df))
+        note = _(
+            "Read **{file}** as {format}; {dropped} of {rows} rows had an empty, NaN or infinite cell and were "
+            "left out."
+        ).format(file=kept["name"], format=fmt, dropped=dropped, rows=len(df))
     else:
         note = _("Read **{file}** as {format}.").format(file=kept["name"], format=fmt)
-    return ds, {"name": "csv", "file": kept["name"], "size": len(kept["bytes"]), "features": features, "label": label,
-                "task": task, "seed": seed, "note": note}, None
+    return (
+        ds,
+        {
+            "name": "csv",
+            "file": kept["name"],
+            "size": len(kept["bytes"]),
+            "features": features,
+            "label": label,
+            "task": task,
+            "seed": seed,
+            "note": note,
+        },
+        None,
+    )
 
 
 def dataset_controls():
     """Sidebar: the dataset. Returns (Dataset or None, description dict or None, message or None)."""
     st.sidebar.header(_("Data"))
     st.session_state.setdefault("pg_last_dataset", st.session_state["pg_dataset"])
-    name = st.sidebar.selectbox(_("Dataset"), list(DATASETS), format_func=translated(DATASETS).get, key="pg_dataset",
-                                on_change=_dataset_changed)
+    name = st.sidebar.selectbox(
+        _("Dataset"), list(DATASETS), format_func=translated(DATASETS).get, key="pg_dataset", on_change=_dataset_changed
+    )
     seed = int(st.sidebar.number_input(_("Seed"), 0, 10_000, key="pg_seed"))
     if name == "csv":
         return csv_controls(seed)
@@ -164,22 +202,34 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in parts)
     except ValueError:
-        raise CoreError(_("Hidden layers must be whole numbers separated by commas, like 16, 16; got “{text}”.").format(
-            text=str(text)[:40])) from None
+        raise CoreError(
+            _("Hidden layers must be whole numbers separated by commas, like 16, 16; got “{text}”.").format(
+                text=str(text)[:40]
+            )
+        ) from None
 
 
 def network_controls(ds: data.Dataset):
     """Sidebar: the network. Returns model options, or raises CoreError with the limit named."""
     st.sidebar.header(_("Network"))
     text = st.sidebar.text_input(
-        _("Hidden layer widths (at most {layers} layers of {width})").format(layers=models.MAX_LAYERS,
-                                                                              width=models.MAX_WIDTH),
-        key="pg_widths", help=_("Comma-separated units per hidden layer; empty = linear model"))
+        _("Hidden layer widths (at most {layers} layers of {width})").format(
+            layers=models.MAX_LAYERS, width=models.MAX_WIDTH
+        ),
+        key="pg_widths",
+        help=_("Comma-separated units per hidden layer; empty = linear model"),
+    )
     activation = st.sidebar.selectbox(_("Activation"), list(models.ACTIVATIONS), key="pg_act")
     dropout = float(st.sidebar.slider(_("Dropout rate"), 0.0, 0.9, step=0.05, key="pg_dropout"))
     bn = st.sidebar.checkbox(_("Batch normalization"), key="pg_bn")
-    opts = {"in_features": ds.n_features, "widths": parse_widths(text), "out_features": ds.n_classes,
-            "activation": activation, "dropout": dropout, "batch_norm": bn}
+    opts = {
+        "in_features": ds.n_features,
+        "widths": parse_widths(text),
+        "out_features": ds.n_classes,
+        "activation": activation,
+        "dropout": dropout,
+        "batch_norm": bn,
+    }
     models.MLPConfig(**opts)  # validates: raises ModelError naming the limit
     return opts
 
@@ -205,18 +255,34 @@ def training_controls(ds: data.Dataset, state: dict):
     opt = st.sidebar.selectbox(_("Optimizer"), OPTIMIZERS, format_func=translated(OPTIMIZER_NAMES).get, key="pg_opt")
     lr = float(st.sidebar.select_slider(_("Learning rate"), LEARNING_RATES, key="pg_lr"))
     batch = int(st.sidebar.number_input(_("Batch size"), 1, 4096, key="pg_batch"))
-    epochs = int(st.sidebar.number_input(_("Epochs (1 to {max})").format(max=MAX_EPOCHS_PAGE), 1, MAX_EPOCHS_PAGE,
-                                         key="pg_epochs"))
+    epochs = int(
+        st.sidebar.number_input(
+            _("Epochs (1 to {max})").format(max=MAX_EPOCHS_PAGE), 1, MAX_EPOCHS_PAGE, key="pg_epochs"
+        )
+    )
     with st.sidebar.expander(_("Regularization")):
         l1 = float(st.number_input(_("L1 strength λ₁"), 0.0, 1.0, step=0.0001, format="%.4f", key="pg_l1"))
         l2 = float(st.number_input(_("L2 strength λ₂"), 0.0, 1.0, step=0.0001, format="%.4f", key="pg_l2"))
         patience = int(st.number_input(_("Early stopping patience (epochs, 0 = off)"), 0, 500, key="pg_patience"))
-    return {"loss": loss, "optimizer": opt, "lr": lr, "batch_size": batch, "epochs": epochs, "l1": l1, "l2": l2,
-            "patience": patience}
+    return {
+        "loss": loss,
+        "optimizer": opt,
+        "lr": lr,
+        "batch_size": batch,
+        "epochs": epochs,
+        "l1": l1,
+        "l2": l2,
+        "patience": patience,
+    }
 
 
-PER_CLASS = {"class": N_("Class"), "precision": N_("Precision"), "recall": N_("Recall"), "f1": "F1",
-             "support": N_("Support (samples)")}
+PER_CLASS = {
+    "class": N_("Class"),
+    "precision": N_("Precision"),
+    "recall": N_("Recall"),
+    "f1": "F1",
+    "support": N_("Support (samples)"),
+}
 
 
 def per_class_table(rows: list[dict]) -> list[dict]:
@@ -238,10 +304,21 @@ def related_pages(data_desc: dict, model_opts: dict, train_opts: dict) -> None:
     name = data_desc.get("name")
     toy = name if name in ("moons", "circles", "spirals", "xor") else "circles"
     widths = list(model_opts["widths"]) or [4]
-    common = {"data": toy, "n": data_desc.get("n_samples", 400), "noise": data_desc.get("noise", 0.15),
-              "act": model_opts["activation"], "lang": current()}
-    network = {**common, "seed": data_desc.get("seed", 0), "lr": train_opts["lr"], "opt": train_opts["optimizer"],
-               "layers": min(len(widths), 4), "width": min(max(widths), 8)}
+    common = {
+        "data": toy,
+        "n": data_desc.get("n_samples", 400),
+        "noise": data_desc.get("noise", 0.15),
+        "act": model_opts["activation"],
+        "lang": current(),
+    }
+    network = {
+        **common,
+        "seed": data_desc.get("seed", 0),
+        "lr": train_opts["lr"],
+        "opt": train_opts["optimizer"],
+        "layers": min(len(widths), 4),
+        "width": min(max(widths), 8),
+    }
     experiments = {**common, "epochs": min(train_opts["epochs"], 200)}
     with st.sidebar.expander(_("Go further with these settings")):
         alive, many = _("See this network alive: neurons, weights, step by step"), _("Try many settings at once")

@@ -80,25 +80,33 @@ def cost(ds: data.Dataset, model_opts: dict, train_opts: dict, folds: int = 1) -
     factor = slowdown()
     seconds = folds * estimate_seconds(params, n, train_opts["epochs"], train_opts["batch_size"]) * factor
     what = _("{params} parameters × {samples} training samples × {epochs} epochs").format(
-        params=f"{params:,}", samples=f"{n:,}", epochs=f"{train_opts['epochs']:,}")
+        params=f"{params:,}", samples=f"{n:,}", epochs=f"{train_opts['epochs']:,}"
+    )
     if folds > 1:
         what = _("{folds} folds × {what}").format(folds=folds, what=what)
     if factor > 1.5:
-        what = _("{what}, × {factor} because the server's last runs took that much longer than on a quiet server").format(
-            what=what, factor=f"{factor:.0f}")
+        what = _(
+            "{what}, × {factor} because the server's last runs took that much longer than on a quiet server"
+        ).format(what=what, factor=f"{factor:.0f}")
     return seconds, what
 
 
 def show_cost(seconds: float, what: str, where=st) -> bool:
     """Say the estimate beside the button; refuse (an error naming the budget) past it. True when it may run."""
     if seconds <= BUDGET_SECONDS:
-        where.caption(_("Estimated time here: about {time} ({what}); the budget for one run is {budget}.").format(
-            time=duration(seconds), what=what, budget=duration(BUDGET_SECONDS)))
+        where.caption(
+            _("Estimated time here: about {time} ({what}); the budget for one run is {budget}.").format(
+                time=duration(seconds), what=what, budget=duration(BUDGET_SECONDS)
+            )
+        )
         return True
-    where.error(_("This run would take about {time} here ({what}), past the budget of {budget} for one run: a run "
-                  "cannot be stopped once it starts. Fewer epochs, fewer or narrower layers, fewer samples or a larger "
-                  "batch bring it under the budget.").format(time=duration(seconds), what=what,
-                                                             budget=duration(BUDGET_SECONDS)))
+    where.error(
+        _(
+            "This run would take about {time} here ({what}), past the budget of {budget} for one run: a run "
+            "cannot be stopped once it starts. Fewer epochs, fewer or narrower layers, fewer samples or a larger "
+            "batch bring it under the budget."
+        ).format(time=duration(seconds), what=what, budget=duration(BUDGET_SECONDS))
+    )
     return False
 
 
@@ -115,23 +123,35 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
         for k, values in live.items():
             values.append(e[k])
         n = e["epoch"]
-        bar.progress(n / e["epochs"], text=_("Epoch {n} of {total}: validation loss {loss}").format(
-            n=n, total=e["epochs"], loss=f"{e['val_loss']:.4f}"))
+        bar.progress(
+            n / e["epochs"],
+            text=_("Epoch {n} of {total}: validation loss {loss}").format(
+                n=n, total=e["epochs"], loss=f"{e['val_loss']:.4f}"
+            ),
+        )
         last, now = n == e["epochs"], time.perf_counter()
         # Redraw on a clock, not per epoch: each chart costs a spec; training must not wait on drawing.
         if now - last_draw["curves"] > 1.0 or last:
             last_draw["curves"] = now
-            loss_slot.altair_chart(charts.curves(live, "loss", _("Loss while training"), _("loss"),
-                                                 epochs=e["epochs"]), width="stretch")
+            loss_slot.altair_chart(
+                charts.curves(live, "loss", _("Loss while training"), _("loss"), epochs=e["epochs"]), width="stretch"
+            )
             if ds.task != "regression":
-                acc_slot.altair_chart(charts.curves(live, "acc", _("Accuracy while training"),
-                                                    _("accuracy (fraction)"), epochs=e["epochs"]), width="stretch")
+                acc_slot.altair_chart(
+                    charts.curves(
+                        live, "acc", _("Accuracy while training"), _("accuracy (fraction)"), epochs=e["epochs"]
+                    ),
+                    width="stretch",
+                )
         if boundary_slot is not None and (now - last_draw["boundary"] > 2.0 or last):
             last_draw["boundary"] = now
             b = boundary.decision_boundary(boundary.torch_logits(e["model"]), ds.X_train, 30)
-            boundary_slot.altair_chart(charts.decision_boundary(
-                b, ds.X_train, ds.y_train, ds.class_names, _("Decision boundary at epoch {n}").format(n=n)),
-                width="stretch")
+            boundary_slot.altair_chart(
+                charts.decision_boundary(
+                    b, ds.X_train, ds.y_train, ds.class_names, _("Decision boundary at epoch {n}").format(n=n)
+                ),
+                width="stretch",
+            )
 
     torch.manual_seed(seed)
     model = models.build("mlp", **model_opts)
@@ -139,10 +159,13 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
     keep_path = models.n_parameters(model) * (train_opts["epochs"] + 1) <= pg.MAX_TRAJECTORY_FLOATS
     try:
         with work_queue.heavy_slot(_("training")):
-            hist = fit(model, ds, on_epoch=on_epoch, seed=seed, device="auto", record_trajectory=keep_path,
-                       **train_opts)
-        record_speed(estimate_seconds(n_parameters(model_opts), len(ds.X_train), train_opts["epochs"],
-                                      train_opts["batch_size"]), hist.seconds)
+            hist = fit(
+                model, ds, on_epoch=on_epoch, seed=seed, device="auto", record_trajectory=keep_path, **train_opts
+            )
+        record_speed(
+            estimate_seconds(n_parameters(model_opts), len(ds.X_train), train_opts["epochs"], train_opts["batch_size"]),
+            hist.seconds,
+        )
     finally:
         for slot in (bar, loss_slot, acc_slot, boundary_slot or bar):
             slot.empty()
@@ -150,7 +173,9 @@ def run_training(ds: data.Dataset, model_opts: dict, train_opts: dict, seed: int
 
 
 def regression_line(model, ds: data.Dataset):
-    xs = np.linspace(min(ds.X_train.min(), ds.X_val.min()), max(ds.X_train.max(), ds.X_val.max()), 100).astype(np.float32)
+    xs = np.linspace(min(ds.X_train.min(), ds.X_val.min()), max(ds.X_train.max(), ds.X_val.max()), 100).astype(
+        np.float32
+    )
     with torch.no_grad():
         ys = model(torch.as_tensor(xs[:, None])).numpy().ravel()
     return xs, ys
@@ -166,18 +191,28 @@ def cross_validation(ds: data.Dataset, model_opts: dict, train_opts: dict, seed:
         bar = st.progress(0.0, text=_("Cross-validating..."))
         try:
             with work_queue.heavy_slot(_("cross-validation")):
-                cv = metrics.cross_validate(ds, "mlp", model_opts, {**train_opts, "seed": seed}, k,
-                                            on_fold=lambda i, n: bar.progress(i / n, text=_("Fold {i} of {n}").format(
-                                                i=i, n=n)))
+                cv = metrics.cross_validate(
+                    ds,
+                    "mlp",
+                    model_opts,
+                    {**train_opts, "seed": seed},
+                    k,
+                    on_fold=lambda i, n: bar.progress(i / n, text=_("Fold {i} of {n}").format(i=i, n=n)),
+                )
             st.session_state["pg_cv_result"] = {"key": cv_key, **cv}
         except CoreError as e:
             st.error(str(e))
         bar.empty()
     cv = st.session_state.get("pg_cv_result")
     if cv and cv["key"] == cv_key:
-        st.markdown(_("{metric} over {k} folds: **{mean} ± {std}** (mean ± standard deviation)").format(
-            metric=pg_charts.metric_name(cv["metric"]), k=len(cv["folds"]), mean=f"{cv['mean']:.4f}",
-            std=f"{cv['std']:.4f}"))
+        st.markdown(
+            _("{metric} over {k} folds: **{mean} ± {std}** (mean ± standard deviation)").format(
+                metric=pg_charts.metric_name(cv["metric"]),
+                k=len(cv["folds"]),
+                mean=f"{cv['mean']:.4f}",
+                std=f"{cv['std']:.4f}",
+            )
+        )
         st.altair_chart(pg_charts.cross_validation_folds(cv["folds"], cv["metric"]), width="stretch")
 
 
@@ -202,12 +237,26 @@ def export_controls(record: TrainedModel, report: dict) -> None:
     exp = st.session_state.get("pg_export")
     if not exp or exp["record"] is not record:  # an export of an earlier model is never offered
         return
-    st.markdown(_("ONNX file: {size} bytes, opset {opset}, input `input` (batch, {features}) of standardized features, "
-                  "output `output` (logits). onnxruntime vs PyTorch on the validation set: largest difference "
-                  "**{gap}**.").format(size=f"{len(exp['onnx']):,}", opset=export.OPSET,
-                                       features=record.dataset.n_features, gap=f"{exp['parity']:.1e}"))
+    st.markdown(
+        _(
+            "ONNX file: {size} bytes, opset {opset}, input `input` (batch, {features}) of standardized features, "
+            "output `output` (logits). onnxruntime vs PyTorch on the validation set: largest difference "
+            "**{gap}**."
+        ).format(
+            size=f"{len(exp['onnx']):,}",
+            opset=export.OPSET,
+            features=record.dataset.n_features,
+            gap=f"{exp['parity']:.1e}",
+        )
+    )
     d1, d2 = st.columns(2)
-    d1.download_button(_("Download model.onnx"), exp["onnx"], "playground_model.onnx", "application/octet-stream",
-                       key="pg_dl_onnx")
-    d2.download_button(_("Download bundle (.zip: ONNX, config, metrics, data, train.py)"), exp["bundle"],
-                       "playground_model.zip", "application/zip", key="pg_dl_zip")
+    d1.download_button(
+        _("Download model.onnx"), exp["onnx"], "playground_model.onnx", "application/octet-stream", key="pg_dl_onnx"
+    )
+    d2.download_button(
+        _("Download bundle (.zip: ONNX, config, metrics, data, train.py)"),
+        exp["bundle"],
+        "playground_model.zip",
+        "application/zip",
+        key="pg_dl_zip",
+    )

@@ -17,14 +17,30 @@ from ui.i18n import N_, _
 
 DATASETS = {"moons": N_("Two moons"), "circles": N_("Circles"), "spirals": N_("Spirals"), "digits": N_("Digits (8x8)")}
 DEFAULT_EPOCHS = {"moons": 300, "circles": 300, "spirals": 300, "digits": 60}  # digits: 900 train rows, slower epochs
-LABELS = {"l1": N_("L1"), "l2": N_("L2 / weight decay"), "dropout": N_("Dropout"), "early_stopping": N_("Early stopping"),
-          "batch_norm": N_("Batch norm"), "augmentation": N_("Data augmentation (input jitter)")}
-STRENGTHS = {"l1": N_("L1 strength λ₁"), "l2": N_("L2 strength λ₂"), "dropout": N_("dropout rate p"),
-             "early_stopping": N_("patience (epochs)"), "augmentation": N_("input jitter σ (standardized units)")}
+LABELS = {
+    "l1": N_("L1"),
+    "l2": N_("L2 / weight decay"),
+    "dropout": N_("Dropout"),
+    "early_stopping": N_("Early stopping"),
+    "batch_norm": N_("Batch norm"),
+    "augmentation": N_("Data augmentation (input jitter)"),
+}
+STRENGTHS = {
+    "l1": N_("L1 strength λ₁"),
+    "l2": N_("L2 strength λ₂"),
+    "dropout": N_("dropout rate p"),
+    "early_stopping": N_("patience (epochs)"),
+    "augmentation": N_("input jitter σ (standardized units)"),
+}
 STEPS = {"l1": (1e-4, "%.6f"), "l2": (1e-3, "%.6f"), "dropout": (0.05, "%.3f"), "augmentation": (0.01, "%.3f")}
 SWEEPABLE = ("l2", "l1", "dropout", "augmentation", "early_stopping")
-SWEEP_RANGES = {"l2": (1e-5, 1e-1), "l1": (1e-5, 1e-2), "dropout": (0.05, 0.8), "augmentation": (0.02, 1.0),
-                "early_stopping": (2, 100)}
+SWEEP_RANGES = {
+    "l2": (1e-5, 1e-1),
+    "l1": (1e-5, 1e-2),
+    "dropout": (0.05, 0.8),
+    "augmentation": (0.02, 1.0),
+    "early_stopping": (2, 100),
+}
 LOG_SWEEPS = ("l1", "l2", "early_stopping", "augmentation")
 
 
@@ -46,20 +62,23 @@ def _strength_field(r: str) -> url_state.Field:
     return kind(r, default, key=f"rg_s_{r}", low=lo, high=hi)
 
 
-SCHEMA = url_state.Schema("regularization", (
-    url_state.Choice("dataset", "moons", key="rg_ds", choices=tuple(DATASETS)),
-    url_state.Int("n", 120, key="rg_n", low=40, high=1000),
-    url_state.Float("noise", 0.35, key="rg_noise", low=0.0, high=1.0),
-    url_state.Int("seed", 0, key="rg_seed", low=0, high=9999),
-    url_state.Int("epochs", 300, key="rg_epochs", low=10, high=1000),
-    *(url_state.Bool(f"{r}_on", r != "batch_norm", key=f"rg_on_{r}") for r in reg.REMEDIES),
-    *(_strength_field(r) for r in STRENGTHS),  # batch norm is on or off: no strength
-    RemedyList("combo", (), key="rg_combo"),
-    url_state.Choice("sweep", "l2", key="rg_sw", choices=SWEEPABLE),
-    url_state.Float("from", 1e-5, key="rg_lo", low=1e-6, high=500.0),
-    url_state.Float("to", 0.1, key="rg_hi", low=1e-6, high=500.0),
-    url_state.Int("points", 6, key="rg_pts", low=2, high=reg.MAX_SWEEP_POINTS),
-))
+SCHEMA = url_state.Schema(
+    "regularization",
+    (
+        url_state.Choice("dataset", "moons", key="rg_ds", choices=tuple(DATASETS)),
+        url_state.Int("n", 120, key="rg_n", low=40, high=1000),
+        url_state.Float("noise", 0.35, key="rg_noise", low=0.0, high=1.0),
+        url_state.Int("seed", 0, key="rg_seed", low=0, high=9999),
+        url_state.Int("epochs", 300, key="rg_epochs", low=10, high=1000),
+        *(url_state.Bool(f"{r}_on", r != "batch_norm", key=f"rg_on_{r}") for r in reg.REMEDIES),
+        *(_strength_field(r) for r in STRENGTHS),  # batch norm is on or off: no strength
+        RemedyList("combo", (), key="rg_combo"),
+        url_state.Choice("sweep", "l2", key="rg_sw", choices=SWEEPABLE),
+        url_state.Float("from", 1e-5, key="rg_lo", low=1e-6, high=500.0),
+        url_state.Float("to", 0.1, key="rg_hi", low=1e-6, high=500.0),
+        url_state.Int("points", 6, key="rg_pts", low=2, high=reg.MAX_SWEEP_POINTS),
+    ),
+)
 
 
 def translated(names: dict) -> dict:
@@ -68,7 +87,7 @@ def translated(names: dict) -> dict:
 
 
 def variant_label(vid: str) -> str:
-    """"none" -> the baseline's name, "l1+dropout" -> "L1 + Dropout", in this run's language."""
+    """ "none" -> the baseline's name, "l1+dropout" -> "L1 + Dropout", in this run's language."""
     return _("none (no remedy)") if vid == "none" else " + ".join(_(LABELS[r]) for r in vid.split("+"))
 
 
@@ -107,8 +126,13 @@ class Setting:
     @property
     def config(self) -> dict:
         """Keyword arguments of core.regularization.run_variants and sweep."""
-        return {"widths": self.widths, "epochs": self.epochs, "lr": self.lr, "batch_size": self.batch_size,
-                "seed": self.seed}
+        return {
+            "widths": self.widths,
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+        }
 
     def key(self, *more) -> str:
         """One string for these settings and ``more``: equal keys, equal results."""
@@ -118,8 +142,9 @@ class Setting:
 def setting_controls() -> Setting:
     sb = st.sidebar
     sb.header(_("The overfitting setting"))
-    name = sb.selectbox(_("Dataset"), list(DATASETS), format_func=translated(DATASETS).get, key="rg_ds",
-                        on_change=_dataset_changed)
+    name = sb.selectbox(
+        _("Dataset"), list(DATASETS), format_func=translated(DATASETS).get, key="rg_ds", on_change=_dataset_changed
+    )
     opts = {}
     if name != "digits":
         opts["n_samples"] = int(sb.slider(_("Samples (train + validation + test)"), 40, 1000, step=20, key="rg_n"))
@@ -149,12 +174,25 @@ def variant_controls() -> dict:
             strengths[r] = int(sb.number_input(_(STRENGTHS[r]), int(lo), int(hi), key=f"rg_s_{r}"))
         else:
             step, fmt = STEPS[r]
-            strengths[r] = float(sb.number_input(_("{what} ({lo} to {hi})").format(what=_(STRENGTHS[r]), lo=f"{lo:g}",
-                                 hi=f"{hi:g}"), float(lo), float(hi), step=step, format=fmt, key=f"rg_s_{r}"))
+            strengths[r] = float(
+                sb.number_input(
+                    _("{what} ({lo} to {hi})").format(what=_(STRENGTHS[r]), lo=f"{lo:g}", hi=f"{hi:g}"),
+                    float(lo),
+                    float(hi),
+                    step=step,
+                    format=fmt,
+                    key=f"rg_s_{r}",
+                )
+            )
         variants[r] = {r: strengths[r]}
     ss["rg_combo"] = [c for c in ss.get("rg_combo", ()) if c in strengths]  # only remedies switched on
-    combo = sb.multiselect(_("Also train a combination of"), list(strengths), format_func=translated(LABELS).get,
-                           placeholder=_("Choose remedies switched on above"), key="rg_combo")
+    combo = sb.multiselect(
+        _("Also train a combination of"),
+        list(strengths),
+        format_func=translated(LABELS).get,
+        placeholder=_("Choose remedies switched on above"),
+        key="rg_combo",
+    )
     if len(combo) >= 2:
         variants["+".join(combo)] = {c: strengths[c] for c in combo}
     elif len(combo) == 1:
@@ -169,9 +207,10 @@ def sci(x: float) -> str:
 
 
 def cost_caption(c: reg.Cost) -> str:
-    return _("Cost before training: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total} "
-             "(budget {budget}).").format(v=c.variants, p=c.parameters, r=c.rows, e=c.epochs, total=sci(c.total),
-                                         budget=sci(reg.MAX_COST))
+    return _(
+        "Cost before training: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total} "
+        "(budget {budget})."
+    ).format(v=c.variants, p=c.parameters, r=c.rows, e=c.epochs, total=sci(c.total), budget=sci(reg.MAX_COST))
 
 
 def refused(c: reg.Cost) -> bool:
@@ -179,9 +218,23 @@ def refused(c: reg.Cost) -> bool:
     if not c.over_budget:
         return False
     fit = int(reg.MAX_COST // (c.variants * c.parameters * c.rows))
-    lower = (_("lower the epochs to {fit} or fewer, or the samples or the variants").format(fit=fit) if fit >= 10
-             else _("lower the samples or the number of variants (each epoch alone is too costly)"))
-    st.error(_("Not trained: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total}, past the "
-               "budget of {budget}. To fit it, {lower}.").format(v=c.variants, p=c.parameters, r=c.rows, e=c.epochs,
-                                                               total=sci(c.total), budget=sci(reg.MAX_COST), lower=lower))
+    lower = (
+        _("lower the epochs to {fit} or fewer, or the samples or the variants").format(fit=fit)
+        if fit >= 10
+        else _("lower the samples or the number of variants (each epoch alone is too costly)")
+    )
+    st.error(
+        _(
+            "Not trained: {v} variants × {p:,} parameters × {r} training rows × {e} epochs = {total}, past the "
+            "budget of {budget}. To fit it, {lower}."
+        ).format(
+            v=c.variants,
+            p=c.parameters,
+            r=c.rows,
+            e=c.epochs,
+            total=sci(c.total),
+            budget=sci(reg.MAX_COST),
+            lower=lower,
+        )
+    )
     return True

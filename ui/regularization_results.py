@@ -45,8 +45,11 @@ def train_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
     def progress(i, n, name, e):
         if e["epoch"] % 10 == 0 or e["epoch"] == e["epochs"]:
             who = variant_label(name) if name in variants else _("{k} variants together").format(k=together)
-            bar.progress((i + e["epoch"] / e["epochs"]) / n, text=_("{who}: epoch {epoch} of {epochs}").format(
-                who=who, epoch=e["epoch"], epochs=e["epochs"]))
+            bar.progress(
+                (i + e["epoch"] / e["epochs"]) / n,
+                text=_("{who}: epoch {epoch} of {epochs}").format(who=who, epoch=e["epoch"], epochs=e["epochs"]),
+            )
+
     try:
         with work_queue.heavy_slot(_("training")):
             result = reg.run_variants(data, variants, on_progress=progress, **setting.config)
@@ -58,37 +61,51 @@ def train_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
 
 
 def summary_table(ranked: list[reg.Variant]) -> pd.DataFrame:
-    columns = {N_("variant"): lambda v: variant_label(v.name), N_("test accuracy"): lambda v: v.metrics.test_accuracy,
-               N_("validation accuracy"): lambda v: v.metrics.val_accuracy,
-               N_("train accuracy"): lambda v: v.metrics.train_accuracy,
-               N_("accuracy gap (train − test)"): lambda v: v.metrics.accuracy_gap,
-               N_("loss gap (test − train)"): lambda v: v.metrics.loss_gap,
-               N_("weight norm ‖w‖₂"): lambda v: v.metrics.weight_norm,
-               N_("weights near 0 (|w|<{t})"): lambda v: v.metrics.near_zero,
-               N_("epochs run"): lambda v: v.metrics.epochs_run, N_("kept epoch"): lambda v: v.metrics.best_epoch}
+    columns = {
+        N_("variant"): lambda v: variant_label(v.name),
+        N_("test accuracy"): lambda v: v.metrics.test_accuracy,
+        N_("validation accuracy"): lambda v: v.metrics.val_accuracy,
+        N_("train accuracy"): lambda v: v.metrics.train_accuracy,
+        N_("accuracy gap (train − test)"): lambda v: v.metrics.accuracy_gap,
+        N_("loss gap (test − train)"): lambda v: v.metrics.loss_gap,
+        N_("weight norm ‖w‖₂"): lambda v: v.metrics.weight_norm,
+        N_("weights near 0 (|w|<{t})"): lambda v: v.metrics.near_zero,
+        N_("epochs run"): lambda v: v.metrics.epochs_run,
+        N_("kept epoch"): lambda v: v.metrics.best_epoch,
+    }
     return pd.DataFrame([{_(k).format(t=f"{reg.NEAR_ZERO:g}"): f(v) for k, f in columns.items()} for v in ranked])
 
 
 def show_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
     stored = st.session_state.get("rg_result")
     if not stored:
-        st.info(_("Press **Train the variants** to train {k} variants on {dataset}.").format(
-            k=len(variants), dataset=_(DATASETS[setting.dataset])))
+        st.info(
+            _("Press **Train the variants** to train {k} variants on {dataset}.").format(
+                k=len(variants), dataset=_(DATASETS[setting.dataset])
+            )
+        )
         return
     if stored["key"] != setting.key(variants):
-        st.warning(_("Stale: the variants were trained with other settings (dataset, samples, noise, seed, epochs or "
-                     "remedies), so they are hidden. Press **Train the variants** to train these settings."))
+        st.warning(
+            _(
+                "Stale: the variants were trained with other settings (dataset, samples, noise, seed, epochs or "
+                "remedies), so they are hidden. Press **Train the variants** to train these settings."
+            )
+        )
         return
     result = stored["variants"]
     st.subheader(_("Summary, best test accuracy first"))
     st.dataframe(summary_table(reg.rank(result)).style.format(precision=4), hide_index=True, key="rg_table")
     _n, n_val, n_test = data.sizes
-    st.caption(_("Ranked by accuracy on the {n_test} test rows, which no variant trained on and early stopping never "
-                 "saw. Validation accuracy ({n_val} rows) is no fair score for early stopping, which kept the epoch of "
-                 "its lowest validation loss. One test row is {row} of test accuracy, so a difference of a row or two "
-                 "is noise. Accuracy gap = train − test accuracy; loss gap = test − train loss. Metrics are those of "
-                 "the weights each variant ends with (for early stopping, its kept epoch).").format(
-                     n_test=n_test, n_val=n_val, row=f"{1 / n_test:.1%}"))
+    st.caption(
+        _(
+            "Ranked by accuracy on the {n_test} test rows, which no variant trained on and early stopping never "
+            "saw. Validation accuracy ({n_val} rows) is no fair score for early stopping, which kept the epoch of "
+            "its lowest validation loss. One test row is {row} of test accuracy, so a difference of a row or two "
+            "is noise. Accuracy gap = train − test accuracy; loss gap = test − train loss. Metrics are those of "
+            "the weights each variant ends with (for early stopping, its kept epoch)."
+        ).format(n_test=n_test, n_val=n_val, row=f"{1 / n_test:.1%}")
+    )
     ds = data.data
     cols = st.columns(3)
     for i, v in enumerate(result.values()):
@@ -96,16 +113,27 @@ def show_variants(data: reg.Splits, variants: dict, setting: Setting) -> None:
             st.markdown(f"**{variant_label(v.name)}**")
             if ds.is_2d:
                 bd = boundary.decision_boundary(boundary.onnx_logits(v.onnx), ds.X_train, 40)
-                st.altair_chart(charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names,
-                                                         _("Boundary (onnxruntime)")), width="stretch")
+                st.altair_chart(
+                    charts.decision_boundary(bd, ds.X_train, ds.y_train, ds.class_names, _("Boundary (onnxruntime)")),
+                    width="stretch",
+                )
             st.altair_chart(rcharts.gap_curves(v.history, _("Loss, gap shaded")), width="stretch", height=240)
             st.altair_chart(rcharts.weight_histogram(v.weights, _("Weight histogram")), width="stretch", height=220)
             m = v.metrics
             kept = _(" · stopped at epoch {run}, kept epoch {kept}").format(run=m.epochs_run, kept=m.best_epoch)
-            st.markdown(_("test accuracy **{acc}** · gap **{gap}** (accuracy), **{loss_gap}** (loss) · ‖w‖₂ {norm} · "
-                          "near zero {zero}").format(acc=f"{m.test_accuracy:.1%}", gap=f"{m.accuracy_gap:.1%}",
-                                                     loss_gap=f"{m.loss_gap:.3f}", norm=f"{m.weight_norm:.2f}",
-                                                     zero=f"{m.near_zero:.1%}") + (kept if m.stopped_early else ""))
+            st.markdown(
+                _(
+                    "test accuracy **{acc}** · gap **{gap}** (accuracy), **{loss_gap}** (loss) · ‖w‖₂ {norm} · "
+                    "near zero {zero}"
+                ).format(
+                    acc=f"{m.test_accuracy:.1%}",
+                    gap=f"{m.accuracy_gap:.1%}",
+                    loss_gap=f"{m.loss_gap:.3f}",
+                    norm=f"{m.weight_norm:.2f}",
+                    zero=f"{m.near_zero:.1%}",
+                )
+                + (kept if m.stopped_early else "")
+            )
 
 
 @dataclass(frozen=True)
@@ -124,14 +152,16 @@ class SweepSetting:
 
 def sweep_controls() -> SweepSetting:
     s1, s2, s3, s4 = st.columns(4)
-    remedy = s1.selectbox(_("Remedy"), SWEEPABLE, format_func=translated(LABELS).get, key="rg_sw",
-                          on_change=sweep_changed)
+    remedy = s1.selectbox(
+        _("Remedy"), SWEEPABLE, format_func=translated(LABELS).get, key="rg_sw", on_change=sweep_changed
+    )
     lo, hi = reg.REMEDIES[remedy][1]
     step, fmt = (1.0, "%.0f") if remedy in reg.WHOLE else (None, "%.5f")
     low = s2.number_input(_("from (≥ {lo})").format(lo=f"{lo:g}"), 1e-6, 500.0, step=step, format=fmt, key="rg_lo")
     high = s3.number_input(_("to (≤ {hi})").format(hi=f"{hi:g}"), 1e-6, 500.0, step=step, format=fmt, key="rg_hi")
-    points = s4.number_input(_("points (2 to {max})").format(max=reg.MAX_SWEEP_POINTS), 2, reg.MAX_SWEEP_POINTS,
-                             key="rg_pts")
+    points = s4.number_input(
+        _("points (2 to {max})").format(max=reg.MAX_SWEEP_POINTS), 2, reg.MAX_SWEEP_POINTS, key="rg_pts"
+    )
     return SweepSetting(remedy, float(low), float(high), int(points))
 
 
@@ -142,7 +172,8 @@ def run_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
     problem, values = None, []
     if not (lo <= sweep.low < sweep.high <= hi):
         problem = _("{what} sweeps from {lo} to {hi}, the first strength below the last: change from and to.").format(
-            what=_(STRENGTHS[sweep.remedy]), lo=f"{lo:g}", hi=f"{hi:g}")
+            what=_(STRENGTHS[sweep.remedy]), lo=f"{lo:g}", hi=f"{hi:g}"
+        )
     else:
         try:
             values = reg.sweep_values(sweep.low, sweep.high, sweep.points, sweep.log, whole=sweep.remedy in reg.WHOLE)
@@ -159,8 +190,12 @@ def run_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
     if not pressed or refused(c):
         return
     bar = st.progress(0.0, text=_("Sweeping..."))
-    progress = lambda i, n, e: bar.progress(e["epoch"] / e["epochs"], text=_(
-        "{k} strengths together: epoch {epoch} of {epochs}").format(k=len(values), epoch=e["epoch"], epochs=e["epochs"]))
+    progress = lambda i, n, e: bar.progress(
+        e["epoch"] / e["epochs"],
+        text=_("{k} strengths together: epoch {epoch} of {epochs}").format(
+            k=len(values), epoch=e["epoch"], epochs=e["epochs"]
+        ),
+    )
     try:
         with work_queue.heavy_slot(_("training")):
             rows = reg.sweep(data, sweep.remedy, values, on_progress=progress, **setting.config)
@@ -176,8 +211,12 @@ def show_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
     if not stored:
         return
     if stored["key"] != setting.key(asdict(sweep)):
-        st.warning(_("Stale: the sweep was run with other settings (dataset, samples, noise, seed, epochs, remedy or "
-                     "range), so it is hidden. Press **Run the sweep** to sweep these settings."))
+        st.warning(
+            _(
+                "Stale: the sweep was run with other settings (dataset, samples, noise, seed, epochs, remedy or "
+                "range), so it is hidden. Press **Run the sweep** to sweep these settings."
+            )
+        )
         return
     rows = stored["rows"]
     what = _(STRENGTHS[sweep.remedy])
@@ -185,8 +224,16 @@ def show_sweep(data: reg.Splits, sweep: SweepSetting, setting: Setting) -> None:
     for panel in ("accuracy", "gap"):  # stacked, each the page's full width: room for titles, legend and plot
         st.altair_chart(rcharts.sweep_chart(rows, x_title, sweep.log, panel), width="stretch", height=400)
     best = reg.best_of(rows)
-    st.caption(_("Strengths trained: {values}. Best test accuracy {acc} ({n} test rows) at {what} = {best}. Too "
-                 "little: the gap stays wide (overfitting); too much: train and test accuracy fall together "
-                 "(underfitting).").format(values=", ".join(f"{r.strength:.3g}" for r in rows),
-                                           acc=f"{best.metrics.test_accuracy:.1%}", n=data.sizes[2], what=what,
-                                           best=f"{best.strength:.3g}"))
+    st.caption(
+        _(
+            "Strengths trained: {values}. Best test accuracy {acc} ({n} test rows) at {what} = {best}. Too "
+            "little: the gap stays wide (overfitting); too much: train and test accuracy fall together "
+            "(underfitting)."
+        ).format(
+            values=", ".join(f"{r.strength:.3g}" for r in rows),
+            acc=f"{best.metrics.test_accuracy:.1%}",
+            n=data.sizes[2],
+            what=what,
+            best=f"{best.strength:.3g}",
+        )
+    )

@@ -27,8 +27,8 @@ def _fmt(v: float) -> str:
 
 @dataclass(frozen=True)
 class Field:
-    name: str             # the URL's parameter name and the state's key
-    default: Any          # the value when the link does not say (or says something invalid)
+    name: str  # the URL's parameter name and the state's key
+    default: Any  # the value when the link does not say (or says something invalid)
     key: str | None = None  # the widget's session-state key; None: `name`
 
     widget_key = property(lambda self: self.key or self.name)
@@ -47,7 +47,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Int(Field):
-    low: int = 0          # inclusive bounds: values outside are clamped
+    low: int = 0  # inclusive bounds: values outside are clamped
     high: int = 100
 
     def read(self, raw):
@@ -56,7 +56,13 @@ class Int(Field):
             return self.default, self.note(N_("`{name}`: not a number; using {value}."), value=self.default)
         v = min(max(round(x), self.low), self.high)
         if v != x:
-            return v, self.note(N_("`{name}`: {got} is outside {low} to {high} or not whole; using {value}."), got=_fmt(x), low=self.low, high=self.high, value=v)
+            return v, self.note(
+                N_("`{name}`: {got} is outside {low} to {high} or not whole; using {value}."),
+                got=_fmt(x),
+                low=self.low,
+                high=self.high,
+                value=v,
+            )
         return v, None
 
 
@@ -68,10 +74,18 @@ class Float(Field):
     def read(self, raw):
         x = number(raw)
         if x is None or not math.isfinite(x):
-            return self.default, self.note(N_("`{name}`: not a finite number; using {value}."), value=_fmt(self.default))
+            return self.default, self.note(
+                N_("`{name}`: not a finite number; using {value}."), value=_fmt(self.default)
+            )
         v = min(max(x, self.low), self.high)
         if v != x:
-            return v, self.note(N_("`{name}`: {got} is outside {low} to {high}; using {value}."), got=_fmt(x), low=_fmt(self.low), high=_fmt(self.high), value=_fmt(v))
+            return v, self.note(
+                N_("`{name}`: {got} is outside {low} to {high}; using {value}."),
+                got=_fmt(x),
+                low=_fmt(self.low),
+                high=_fmt(self.high),
+                value=_fmt(v),
+            )
         return v, None
 
     def write(self, value):
@@ -86,7 +100,9 @@ class Bool(Field):
             return True, None
         if word in ("0", "false", "no", "off"):
             return False, None
-        return self.default, self.note(N_("`{name}`: not true or false; using {value}."), value=str(self.default).lower())
+        return self.default, self.note(
+            N_("`{name}`: not true or false; using {value}."), value=str(self.default).lower()
+        )
 
     def write(self, value):
         return "true" if value else "false"
@@ -94,7 +110,7 @@ class Bool(Field):
 
 @dataclass(frozen=True)
 class Choice(Field):
-    choices: tuple = ()   # the closed set: the state only ever holds one of these very objects
+    choices: tuple = ()  # the closed set: the state only ever holds one of these very objects
 
     def read(self, raw):
         for c in self.choices:
@@ -104,7 +120,9 @@ class Choice(Field):
         for c in self.choices:
             if x is not None and isinstance(c, (int, float)) and not isinstance(c, bool) and c == x:
                 return c, None
-        return self.default, self.note(N_("`{name}`: not one of the choices; using {value}."), value=self.write(self.default))
+        return self.default, self.note(
+            N_("`{name}`: not one of the choices; using {value}."), value=self.write(self.default)
+        )
 
     def write(self, value):
         return repr(value) if isinstance(value, float) else str(value)
@@ -113,6 +131,7 @@ class Choice(Field):
 @dataclass(frozen=True)
 class IntList(Field):
     """Comma-separated whole numbers, e.g. hidden-layer widths `32,32`; held as a tuple."""
+
     low: int = 1
     high: int = 512
     min_len: int = 0
@@ -122,10 +141,20 @@ class IntList(Field):
         parts = [p for p in raw.split(",") if p.strip()] if raw.strip() else []
         xs = [number(p) for p in parts]
         if any(x is None or not math.isfinite(x) for x in xs) or not self.min_len <= len(xs) <= self.max_len:
-            return self.default, self.note(N_("`{name}`: not {low} to {high} whole numbers; using {value}."), low=self.min_len, high=self.max_len, value=self.write(self.default))
+            return self.default, self.note(
+                N_("`{name}`: not {low} to {high} whole numbers; using {value}."),
+                low=self.min_len,
+                high=self.max_len,
+                value=self.write(self.default),
+            )
         v = tuple(min(max(round(x), self.low), self.high) for x in xs)
         if list(v) != xs:
-            return v, self.note(N_("`{name}`: numbers kept within {low} to {high}; using {value}."), low=self.low, high=self.high, value=self.write(v))
+            return v, self.note(
+                N_("`{name}`: numbers kept within {low} to {high}; using {value}."),
+                low=self.low,
+                high=self.high,
+                value=self.write(v),
+            )
         return v, None
 
     def write(self, value):
@@ -137,10 +166,13 @@ class Text(Field):
     """Free text for a text box (a sentence); control characters removed, length capped.
 
     The page shows it only inside a widget or `st.text`/`st.code`, never as markdown."""
+
     max_len: int = 200
 
     def read(self, raw):
         clean = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C")[: self.max_len]
         if clean != raw:
-            return clean, self.note(N_("`{name}`: control characters removed or text cut to {n} characters."), n=self.max_len)
+            return clean, self.note(
+                N_("`{name}`: control characters removed or text cut to {n} characters."), n=self.max_len
+            )
         return clean, None

@@ -26,13 +26,13 @@ from ui.i18n import _, current
 from ui.url_fields import Bool, Choice, Field, Float, Int, IntList, Text  # noqa: F401  (the schema API)
 
 SHARED = ("lang",)  # parameters every page reads (ui.i18n): kept in links, never "unknown"
-MAX_RAW = 2000          # longer query values are refused before any parsing
+MAX_RAW = 2000  # longer query values are refused before any parsing
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
 @dataclass(frozen=True)
 class Schema:
-    page: str                 # the page's name, for notices and the session's bookkeeping
+    page: str  # the page's name, for notices and the session's bookkeeping
     fields: tuple[Field, ...]
 
     def __post_init__(self):
@@ -74,6 +74,7 @@ class Schema:
 
 # --- Streamlit -----------------------------------------------------------------------------------
 
+
 def bind(schema: Schema, show_notices: bool = True) -> dict[str, Any]:
     """Seed the widgets from the link, write the widgets back to the link; returns the state.
 
@@ -93,8 +94,12 @@ def bind(schema: Schema, show_notices: bool = True) -> dict[str, Any]:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     if show_notices and notices:
-        st.warning(_("This link had settings that could not be used as they were:") + "\n\n" +
-                   "\n".join(f"- {n}" for n in notices), icon="🔗")
+        st.warning(
+            _("This link had settings that could not be used as they were:")
+            + "\n\n"
+            + "\n".join(f"- {n}" for n in notices),
+            icon="🔗",
+        )
     return state
 
 

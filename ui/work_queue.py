@@ -97,8 +97,11 @@ def heavy_slot(what: str | None = None) -> Iterator[None]:
 
     def waiting(ahead: int) -> None:
         others = _("the others") if ahead == 0 else _("{n} ahead of you").format(n=ahead)
-        note.info(_("⏳ Waiting for a free slot for {what} ({others}): the server is busy with other visitors.").format(
-            what=what, others=others))
+        note.info(
+            _("⏳ Waiting for a free slot for {what} ({others}): the server is busy with other visitors.").format(
+                what=what, others=others
+            )
+        )
 
     try:
         with shared_queue().slot(on_wait=waiting):

@@ -23,10 +23,13 @@ def graph_dot(sizes, params, r, stage) -> str:
     done = set(range(layer, n)) if kind == "backward" else set(range(n)) if kind == "update" else set()
     focus = set(range(n)) if kind == "update" else {layer} if kind in ("forward", "backward") else set()
     labelled = 0 < sum(params[l][0].size for l in focus) <= MAX_EDGE_LABELS  # labels need curved edges to stay clear
-    lines = ["digraph bp {", f'graph [rankdir=LR, ordering=out, nodesep=0.12, ranksep=0.3, size="{GRAPH_SIZE}"'
-             + ("];" if labelled else ", splines=line];"),
-             f'node [shape=circle, fontname="Helvetica", fontsize={FONT}, width=0.9, fixedsize=true, style=filled, penwidth=0];',
-             f'edge [fontname="Helvetica", fontsize={FONT}, arrowsize=0.5];']
+    lines = [
+        "digraph bp {",
+        f'graph [rankdir=LR, ordering=out, nodesep=0.12, ranksep=0.3, size="{GRAPH_SIZE}"'
+        + ("];" if labelled else ", splines=line];"),
+        f'node [shape=circle, fontname="Helvetica", fontsize={FONT}, width=0.9, fixedsize=true, style=filled, penwidth=0];',
+        f'edge [fontname="Helvetica", fontsize={FONT}, arrowsize=0.5];',
+    ]
     for l, units in enumerate(sizes):
         lit = kind in ("forward", "backward") and l == layer + 1 or kind == "loss" and l == n
         for j in range(units):
@@ -45,16 +48,20 @@ def graph_dot(sizes, params, r, stage) -> str:
             text = f"w={_short(W[j, i])}" + (f"\\ng={_short(r.grads[l][0][j, i])}" if l in done else "")
             if kind == "update":
                 text = f"w←{_short(r.params[l][0][j, i])}"
-            attrs = (f'color="{color}", fontcolor="{color}", penwidth={0.6 + 2.4 * abs(W[j, i]) / top:.2f}, '
-                     f'tooltip="W{l + 1}[{j + 1},{i + 1}]: {text.replace(chr(92) + "n", ", ")}"')
+            attrs = (
+                f'color="{color}", fontcolor="{color}", penwidth={0.6 + 2.4 * abs(W[j, i]) / top:.2f}, '
+                f'tooltip="W{l + 1}[{j + 1},{i + 1}]: {text.replace(chr(92) + "n", ", ")}"'
+            )
             if l in focus and labelled:
                 attrs += f', label="{text}"'
             lines.append(f"n{l}_{i} -> n{l + 1}_{j} [{attrs}];")
     if kind in ("loss", "backward", "update"):
-        lines.append(f'loss [shape=box, width=1.0, height=0.4, label="L={_short(r.loss)}", '
-                     f'fillcolor="{ACCENT if kind == "loss" else LIGHT[2]}", '
-                     f'fontcolor="{"white" if kind == "loss" else "black"}"];')
-        lines += [f"n{n}_{j} -> loss [style=dashed, color=\"{MUTED}\"];" for j in range(sizes[-1])]
+        lines.append(
+            f'loss [shape=box, width=1.0, height=0.4, label="L={_short(r.loss)}", '
+            f'fillcolor="{ACCENT if kind == "loss" else LIGHT[2]}", '
+            f'fontcolor="{"white" if kind == "loss" else "black"}"];'
+        )
+        lines += [f'n{n}_{j} -> loss [style=dashed, color="{MUTED}"];' for j in range(sizes[-1])]
     return "\n".join(lines + ["}"])
 
 
