@@ -205,7 +205,6 @@ def test_divergence_message():
 
 def test_thin_page_without_torch():
     page = (ROOT / "pages" / "4_Backprop.py").read_text()
-    assert len(page.splitlines()) <= 150
     imported = {
         a.name.split(".")[0]
         for node in ast.walk(ast.parse(page))
@@ -213,8 +212,7 @@ def test_thin_page_without_torch():
         for a in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
     assert "torch" not in imported and "altair" not in imported and "pandas" not in imported
-    for path in ("ui/backprop.py", "ui/charts/backprop.py"):
-        assert len((ROOT / path).read_text().splitlines()) <= 250, path
+    # line budgets: tests/test_layering.py, for every page and ui module
 
 
 # --- in a real browser at 1280 px (issue 11): no formula wider than its column, graph text at least 11 px

@@ -146,10 +146,7 @@ def test_the_page_is_thin(root):
         for n in ast.walk(ast.parse(page))
         if isinstance(n, ast.Expr) and not isinstance(n.value, (ast.Call, ast.Constant, ast.Await))
     ]
-    assert not bare, [ast.unparse(n) for n in bare]
-    assert len(page.splitlines()) <= 150
-    for ui in ("playground.py", "playground_run.py"):
-        assert len((root / "ui" / ui).read_text().splitlines()) <= 250, ui
+    assert not bare, [ast.unparse(n) for n in bare]  # line budgets: tests/test_layering.py
 
 
 # --- the URL: a link opens the page with its settings; hostile links are clamped or dropped ---------------
