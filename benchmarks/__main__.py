@@ -55,9 +55,13 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     start = time.perf_counter()
     pairs = []
+    failed = []
     for name in args.only.split(","):
         print(f"benchmarks: {name} ...", flush=True)
-        pairs += [p.row() for p in SUITES[name](args.quick)]
+        try:
+            pairs += [p.row() for p in SUITES[name](args.quick)]
+        except AssertionError as e:  # a wrong answer: reported, and the run fails after the report is written
+            failed.append(f"{name}: {e}")
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "quick": args.quick,
@@ -71,6 +75,8 @@ def main(argv=None) -> dict:
     (out / f"{stem}.json").write_text(json.dumps(report, indent=1))
     (out / f"{stem}.md").write_text(markdown(report))
     print(markdown(report))
+    if failed:
+        raise SystemExit("benchmarks failed: " + "; ".join(failed))
     return report
 
 
