@@ -1,19 +1,14 @@
 """Screenshot app pages in headless Chromium: python docs/screenshot.py URL OUT.png [wait_text] [click_button]"""
 
 import sys
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.server import CHROMIUM_ARGS  # noqa: E402
+
+ARGS = CHROMIUM_ARGS  # one launch line for every browser run: tools/server.py
 
 
 def shoot(url: str, out: str, wait_text: str | None = None, click: str | None = None, height: int = 1800) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +27,16 @@ def _fmt(v: float) -> str:
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(ABC):
     name: str  # the URL's parameter name and the state's key
     default: Any  # the value when the link does not say (or says something invalid)
     key: str | None = None  # the widget's session-state key; None: `name`
 
     widget_key = property(lambda self: self.key or self.name)
 
+    @abstractmethod
     def read(self, raw: str) -> tuple[Any, str | None]:
         """(value, notice) for one raw query value; notice None when the value was taken as it is."""
-        raise NotImplementedError
 
     def write(self, value: Any) -> str:
         return str(value)
