@@ -18,7 +18,7 @@ def test_pages_and_steps_name_buttons_by_label():
 
 
 def test_scripts_start_and_explain_themselves():
-    for mod in ("tools.measure_memory", "tools.load_test", "tools.audit"):
+    for mod in ("tools.measure_memory", "tools.load_test", "tools.audit", "tools.update_advisories"):
         out = subprocess.run(
             [sys.executable, "-m", mod, "--help"], cwd=ROOT, capture_output=True, text=True, check=True
         )
