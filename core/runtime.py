@@ -62,25 +62,59 @@ def cuda_works() -> bool:
         ort.set_default_logger_severity(3)
 
 
-def _options(threads: int | None) -> ort.SessionOptions:
+def _options(threads: int) -> ort.SessionOptions:
     so = ort.SessionOptions()
     # Spinning worker threads starve PyTorch in the same process; the UI runs both.
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.add_session_config_entry("session.inter_op.allow_spinning", "0")
-    so.intra_op_num_threads = threads or max(1, min(4, os.cpu_count() or 1))
+    so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
     return so
 
 
+# Threads: a call with less work than this (multiply-adds: batch x weights, x sequence length for
+# token models) runs on one thread; a larger one on up to WIDE_THREADS. Waking a worker costs more
+# than it saves on small work (measured on the 2-core CPU: the moons MLP at batch 1,024, 1.2e6
+# multiply-adds, took 80 us on one thread and 160 us on two; the digits MLP at 1,024, 9.7e6, 420 us
+# against 270 us); and a server with several visitors gets its parallelism from them.
+PARALLEL_WORK = 4e6
+WIDE_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _weights(path: str) -> int:
+    """Elements of the model's weight matrices: its multiply-adds per sample (per token for a
+    sequence model), the measure of work that picks the thread count."""
+    import onnx
+
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except Exception:  # noqa: BLE001 -- onnxruntime loaded it; an estimate is not worth failing over
+        return 0
+    return sum(int(np.prod(t.dims)) for t in model.graph.initializer if len(t.dims) >= 2)
+
+
 @dataclass
 class Session:
-    """An InferenceSession that names the provider it really uses."""
+    """An InferenceSession that names the provider it really uses.
+
+    With ``threads`` None (the default) it holds a one-thread session and, made the first time a
+    call has more than PARALLEL_WORK multiply-adds, a WIDE_THREADS one; each call goes to the one
+    that suits it. Input names, types and shapes are read once, so a call whose arrays already have
+    the right dtype and shape costs onnxruntime's own run and little more."""
 
     path: str
     inner: ort.InferenceSession
     requested: str  # provider asked for
     provider: str  # provider in use
+    threads: int | None = None  # fixed by the caller, or None: chosen per call
+    weights: int = 0  # see _weights
+
+    def __post_init__(self):
+        self._inputs = {i.name: (i.type, tuple(i.shape)) for i in self.inner.get_inputs()}
+        self._first = next(iter(self._inputs))
+        self._outputs = [o.name for o in self.inner.get_outputs()]
+        self._wide = None
 
     @property
     def fell_back(self) -> bool:
@@ -88,40 +122,53 @@ class Session:
 
     @property
     def input_names(self) -> list[str]:
-        return [i.name for i in self.inner.get_inputs()]
+        return list(self._inputs)
 
     @property
     def output_names(self) -> list[str]:
-        return [o.name for o in self.inner.get_outputs()]
+        return list(self._outputs)
+
+    def _for(self, feeds: dict) -> ort.InferenceSession:
+        """The session a call of this size runs on (see the class docstring)."""
+        if self.threads is not None or self.provider != CPU or WIDE_THREADS == 1:
+            return self.inner
+        a = feeds[self._first]
+        work = self.weights * (a.size if a.dtype == np.int64 else (a.shape[0] if a.ndim else 1))
+        if work < PARALLEL_WORK:
+            return self.inner
+        if self._wide is None:
+            self._wide = ort.InferenceSession(self.path, sess_options=_options(WIDE_THREADS), providers=[CPU])
+        return self._wide
+
+    def _checked(self, inputs) -> dict:
+        feeds = dict(inputs) if isinstance(inputs, dict) else {self._first: inputs}
+        for name, arr in feeds.items():
+            if name not in self._inputs:
+                raise ZooFileError(f"This model has no input named {name!r}; its inputs are {list(self._inputs)}.")
+            onnx_type, shape = self._inputs[name]
+            feeds[name] = arr = _converted(name, arr, onnx_type)
+            if len(shape) != arr.ndim or any(isinstance(s, int) and s != a for s, a in zip(shape, arr.shape)):
+                raise ZooFileError(
+                    f"Input {name!r} must have shape {list(shape)} (strings are free axes), got {arr.shape}."
+                )
+        return feeds
 
     def run(self, inputs) -> dict[str, np.ndarray]:
         """inputs: one array (for single-input models) or {name: array}. Returns {output name: array}.
 
         float64 (or float16) input to a float model becomes float32, and narrower whole numbers
         to a token model become int64; any other dtype is refused, naming the one expected."""
-        feeds = dict(inputs) if isinstance(inputs, dict) else {self.input_names[0]: inputs}
-        expected = {i.name: i for i in self.inner.get_inputs()}
-        for name, arr in feeds.items():
-            if name not in expected:
-                raise ZooFileError(f"This model has no input named {name!r}; its inputs are {list(expected)}.")
-            feeds[name] = arr = _converted(name, arr, expected[name].type)
-            shape = expected[name].shape
-            if len(shape) != np.ndim(arr) or any(isinstance(s, int) and s != a for s, a in zip(shape, np.shape(arr))):
-                raise ZooFileError(
-                    f"Input {name!r} must have shape {shape} (strings are free axes), got {np.shape(arr)}."
-                )
+        feeds = self._checked(inputs)
         if self.provider == CUDA:
             binding = self.inner.io_binding()
             for name, arr in feeds.items():
-                binding.bind_ortvalue_input(
-                    name, ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(arr), "cuda", 0)
-                )
-            for name in self.output_names:
+                binding.bind_ortvalue_input(name, ort.OrtValue.ortvalue_from_numpy(arr, "cuda", 0))
+            for name in self._outputs:
                 binding.bind_output(name, "cuda", 0)
             self.inner.run_with_iobinding(binding)
-            return dict(zip(self.output_names, binding.copy_outputs_to_cpu()))
+            return dict(zip(self._outputs, binding.copy_outputs_to_cpu()))
         try:
-            return dict(zip(self.output_names, self.inner.run(None, feeds)))
+            return dict(zip(self._outputs, self._for(feeds).run(self._outputs, feeds)))
         except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors (a token outside the vocabulary, ...)
             raise ModelError(
                 f"onnxruntime could not run this input ({str(e)[:200]}). Check its values against the model's inputs."
@@ -141,6 +188,8 @@ class Session:
 def _converted(name: str, arr, onnx_type: str) -> np.ndarray:
     """``arr`` as the dtype the model's input takes, where that loses nothing; else ModelError."""
     want, safe = _INPUT_TYPES.get(onnx_type, (None, ()))
+    if type(arr) is np.ndarray and arr.dtype.type is want and arr.flags.c_contiguous:
+        return arr  # already what onnxruntime takes: nothing to check or copy
     a = np.asarray(arr) if isinstance(arr, (np.ndarray, list, tuple)) or np.isscalar(arr) else None
     if want is None or a is None or a.dtype.type not in safe:
         got = type(arr).__name__ if a is None else str(a.dtype)
@@ -158,13 +207,13 @@ def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | Non
     want_cuda = (device == "auto" and cuda_works()) or (device == "cuda" and CUDA in available_providers())
     providers = [CUDA, CPU] if want_cuda else [CPU]
     try:
-        inner = ort.InferenceSession(path, sess_options=_options(threads), providers=providers)
+        inner = ort.InferenceSession(path, sess_options=_options(threads or 1), providers=providers)
     except Exception as e:  # noqa: BLE001 -- onnxruntime raises untyped errors for bad files
         raise ZooFileError(
             f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
             "Rebuild it with `python -m core build`, or download it again."
         ) from None
-    return Session(path, inner, providers[0], inner.get_providers()[0])
+    return Session(path, inner, providers[0], inner.get_providers()[0], threads, _weights(path))
 
 
 def session(path, device: str = "auto", threads: int | None = None) -> Session:
