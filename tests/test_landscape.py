@@ -59,12 +59,27 @@ def test_batched_equals_loop_for_every_method(trained):
     np.testing.assert_array_equal(fast_acc.numpy(), loop_acc.numpy())
 
 
-@pytest.mark.parametrize("kind", ["tanh-dropout", "sigmoid-3-layers", "regression", "digits"])
+@pytest.mark.parametrize(
+    "kind", ["tanh-dropout", "tanh-3-regression", "tanh-batchnorm", "gelu", "sigmoid-3-layers", "regression", "digits"]
+)
 def test_fast_path_equals_loop_across_mlps(kind):
     """Feature-major batched path vs one forward pass per point, for other activations, dropout,
-    regression and ten classes, with blocks and chunks that do not divide the grid."""
+    batch norm, regression and ten classes, with blocks and chunks that do not divide the grid.
+    A tanh MLP without batch norm runs as sigmoids with folded weights; with it, through NumPy's
+    tanh; GELU has no in-place form."""
     torch.manual_seed(1)
-    if kind == "regression":
+    if kind == "tanh-3-regression":
+        ds = data.load("linear", n_samples=200)
+        m = models.build("mlp", in_features=1, widths=(8, 5, 7), out_features=1, activation="tanh")
+    elif kind == "tanh-batchnorm":
+        ds = data.load("moons", n_samples=200)
+        m = models.build("mlp", widths=(10, 10), activation="tanh", batch_norm=True)
+        m.train()
+        with torch.no_grad():  # running statistics that are not the identity
+            m(torch.as_tensor(ds.X_train) * 3 + 1)
+    elif kind == "gelu":
+        ds, m = data.load("moons", n_samples=200), models.build("mlp", widths=(9,), activation="gelu")
+    elif kind == "regression":
         ds, m = data.load("linear", n_samples=200), models.build("mlp", in_features=1, widths=(8,), out_features=1)
     elif kind == "digits":
         ds, m = data.load("digits"), models.build("mlp", in_features=64, widths=(32,), out_features=10)
@@ -80,6 +95,8 @@ def test_fast_path_equals_loop_across_mlps(kind):
     a, b = torch.linspace(-2, 2, 9), torch.linspace(1, -1, 9)
     thetas = c[None] + a[:, None] * d1[None] + b[:, None] * d2[None]
     loop, loop_acc = L.evaluate_loop(m, thetas, X, y, ds.task)
+    folded = G._tanh_as_sigmoid(m, G._mlp_parts(m, c, d1, d2))
+    assert (folded is not None) == (kind.startswith("tanh") and kind != "tanh-batchnorm")
     for chunk, budget in [(2, 1.0), (4, 2e6), (9, 2e6)]:  # budget 1.0: a block per chunk, the last one short
         fast, fast_acc = G._score(G._mlp_outputs(m, c, d1, d2, a, b, X, chunk, budget), y, ds.task)
         np.testing.assert_allclose(fast.numpy(), loop.numpy(), rtol=1e-5)

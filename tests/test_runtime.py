@@ -76,3 +76,36 @@ def test_any_input_gives_outputs_or_a_core_error(dtype, shape, token_model):
     except CoreError:
         return
     assert all(np.isfinite(v).all() for v in out.values())
+
+
+def test_small_calls_run_on_one_thread_large_ones_on_a_wide_session_with_the_same_outputs():
+    """Routing by work (batch x weight elements): the big MLP at batch 1 stays on the one-thread
+    session; at batch 64 (1.4e7 multiply-adds) it goes to a second, wider session, made then; both
+    give what a plain onnxruntime session with default options gives."""
+    import onnxruntime as ort
+
+    path = _path("bigmodel_mlp")
+    runtime._cached.cache_clear()
+    sess = runtime.session(path, device="cpu")
+    assert (
+        sess.weights == 1000 * 200 + 200 * 100 + 100 * 1 and sess.inner.get_session_options().intra_op_num_threads == 1
+    )
+    plain = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).normal(size=(64, 1000)).astype(np.float32)
+    assert sess._for({"input": x[:1]}) is sess.inner
+    np.testing.assert_allclose(sess.run(x[:1])["output"], plain.run(None, {"input": x[:1]})[0], rtol=1e-5, atol=1e-6)
+    assert sess._wide is None
+    out = sess.run(x)["output"]
+    if runtime.WIDE_THREADS > 1:
+        assert sess._wide is not None and sess._for({"input": x}) is sess._wide
+        assert sess._wide.get_session_options().intra_op_num_threads == runtime.WIDE_THREADS
+    np.testing.assert_allclose(out, plain.run(None, {"input": x})[0], rtol=1e-5, atol=1e-6)
+    fixed = runtime.session(path, device="cpu", threads=1)
+    assert fixed._for({"input": x}) is fixed.inner  # threads asked for are kept
+
+
+def test_token_models_count_work_per_token():
+    sess = runtime.session(_path("sort_transformer"), device="cpu")
+    n = int(runtime.PARALLEL_WORK // sess.weights) + 1  # tokens that cross the line
+    assert sess._for({"tokens": np.zeros((1, n), np.int64)}) is not sess.inner or runtime.WIDE_THREADS == 1
+    assert sess._for({"tokens": np.zeros((1, n // 2), np.int64)}) is sess.inner
