@@ -3,10 +3,17 @@
 The articles' linear regression (w, b under MSE on the regression set) and classic test
 functions: Rosenbrock's narrow curved valley (1960), a saddle, and Himmelblau's four minima.
 Paths use torch.optim itself, so they are exactly what training would do.
+
+Grids and paths are cached by their settings, so that a page rerun on the same settings (or on
+fewer steps) recomputes nothing: the arrays returned are shared and read-only.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +26,7 @@ from core.errors import ConfigError
 OPTIMIZERS = tuple(optimizers.OPTIMIZERS)
 MAX_STEPS = 1000
 DIVERGED = 1e6  # a coordinate or loss beyond this counts as diverged
+RUNS_KEPT = 64  # longest runs kept (per surface, optimizer, start and learning rate) to serve fewer steps
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Toy:
     axes: tuple = ("w1", "w2")
 
 
+@functools.cache  # loss() is called once per optimizer step: load the 100 points once
 def _regression_data():
     d = load("linear", seed=0, standardize=False)
     return torch.as_tensor(d.X_train[:, 0], dtype=torch.float64), torch.as_tensor(d.y_train[:, 0], dtype=torch.float64)
@@ -76,17 +85,29 @@ def loss(name: str, x, y):
     raise ConfigError(f"Unknown surface {name!r}; choose one of {', '.join(TOYS)}.")
 
 
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+@functools.lru_cache(maxsize=32)
 def grid(name: str, resolution: int = 120):
-    """xs, ys and the loss L[j, i] at (xs[i], ys[j]) over the toy's plot bounds."""
+    """xs, ys and the loss L[j, i] at (xs[i], ys[j]) over the toy's plot bounds (read-only, cached)."""
+    if name not in TOYS:
+        raise ConfigError(f"Unknown surface {name!r}; choose one of {', '.join(TOYS)}.")
     (x0, x1), (y0, y1) = TOYS[name].bounds
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     gx, gy = np.meshgrid(xs, ys)
-    return xs, ys, np.asarray(loss(name, gx, gy), float)
+    return _frozen(xs, ys, np.asarray(loss(name, gx, gy), float))
 
 
 def path(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
     """The optimizer's path from ``start``: points (k+1, 2), losses (k+1,), and where it diverged
-    (the step at which the loss or a coordinate left the finite range; None if it did not)."""
+    (the step at which the loss or a coordinate left the finite range; None if it did not).
+    Cached: the same settings give the same (shared, read-only) result."""
+    if name not in TOYS:
+        raise ConfigError(f"Unknown surface {name!r}; choose one of {', '.join(TOYS)}.")
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"Unknown optimizer {optimizer!r}; choose from {', '.join(OPTIMIZERS)}.")
     if not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
@@ -95,23 +116,55 @@ def path(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
         raise ConfigError(f"The learning rate must be above 0 and at most 100, got {lr!r}.")
     if not np.isfinite(start).all():
         raise ConfigError("The start point must be two finite numbers.")
+    return _cached_path(name, optimizer, float(start[0]), float(start[1]), float(lr), int(steps))
+
+
+_runs: OrderedDict = OrderedDict()  # (name, optimizer, x, y, lr) -> the longest run computed
+_runs_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_path(name: str, optimizer: str, x: float, y: float, lr: float, steps: int) -> dict:
+    """A run of ``steps`` is the first ``steps`` of any longer run from the same settings (torch.optim
+    is deterministic), so fewer steps are cut from the longest run kept rather than run again."""
+    key = (name, optimizer, x, y, lr)
+    with _runs_lock:
+        run = _runs.get(key)
+        if run is not None:
+            _runs.move_to_end(key)
+    if run is None or run["steps"] < steps:
+        run = {**_run(name, optimizer, (x, y), lr, steps), "steps": steps}
+        with _runs_lock:
+            if key not in _runs or _runs[key]["steps"] < steps:
+                _runs[key] = run
+            while len(_runs) > RUNS_KEPT:
+                _runs.popitem(last=False)
+    d = run["diverged"]
+    diverged = d if d is not None and d <= steps else None
+    points, losses = (a[: steps + 1] for a in _frozen(run["points"], run["loss"]))
+    return {"points": points, "loss": losses, "diverged": diverged, "optimizer": optimizer}
+
+
+def _run(name: str, optimizer: str, start, lr: float, steps: int) -> dict:
+    """The optimizer's path, run with torch.optim (settings checked by path())."""
     p = torch.tensor([float(start[0]), float(start[1])], dtype=torch.float64, requires_grad=True)
     opt = optimizers.make(optimizer, [p], lr)
+    # the checks read Python floats: the same tests as on the tensors, without a tensor op each
     points, losses, diverged = [p.detach().numpy().copy()], [], None
     for k in range(steps + 1):
         L = loss(name, p[0], p[1])
-        losses.append(float(L.detach()))
-        if not torch.isfinite(L) or L.abs() > DIVERGED**2 or p.detach().abs().max() > DIVERGED:
+        value = float(L.detach())
+        losses.append(value)
+        a, b = points[-1]
+        if not math.isfinite(value) or abs(value) > DIVERGED**2 or max(abs(a), abs(b)) > DIVERGED:
             diverged = k
             break
         if k == steps:
             break
-        opt.zero_grad()
-        L.backward()
+        (p.grad,) = torch.autograd.grad(L, p)  # what zero_grad() and backward() leave in p.grad, faster
         opt.step()
         points.append(p.detach().numpy().copy())
-    points = np.array(points[: len(losses)])
-    return {"points": points, "loss": np.array(losses), "diverged": diverged, "optimizer": optimizer}
+    return {"points": np.array(points), "loss": np.array(losses), "diverged": diverged, "optimizer": optimizer}
 
 
 def regression_minimum():

@@ -69,6 +69,30 @@ def test_toy_map_and_steps_chart_follow_the_paths():
     assert len(_data(steps)) == 8 and steps["title"] == "Loss against step"
 
 
+def test_toy_map_draws_core_grid_and_paths_as_they_are():
+    """The page's map (70 x 70 cells, cached paths cut at the slider) shows core's numbers unchanged."""
+    from ui.formulas import OPTIMIZER_NAMES
+
+    xs, ys, Z = toys.grid("regression", 70)
+    paths = [toys.path("regression", o, (-0.5, 1.5), 1.2, 200) for o in ("sgd", "adam")]  # SGD diverges at 5
+    spec = lc.toy_map(xs, ys, Z, paths, 150, True, True, ("w", "b"), "Bowl").to_dict()
+    cells = _data(spec, 0)
+    gx, gy = np.meshgrid(xs, ys)
+    assert [c["value"] for c in cells] == Z.ravel().tolist()
+    assert [(c["x"], c["y"]) for c in cells] == list(zip(gx.ravel().tolist(), gy.ravel().tolist()))
+    rows, ends = _data(spec, 1), _data(spec, 2)
+    for p in paths:
+        mine = [r for r in rows if r["optimizer"] == OPTIMIZER_NAMES[p["optimizer"]]]
+        n = min(151, len(p["loss"]))
+        assert [r["step"] for r in mine] == list(range(n))
+        assert [r["loss"] for r in mine] == p["loss"][:n].tolist()
+        clipped = np.clip(p["points"][:n], [xs[0], ys[0]], [xs[-1], ys[-1]])
+        assert [(r["x"], r["y"]) for r in mine] == [tuple(q) for q in clipped.tolist()]
+    assert [e["state"] for e in ends] == ["diverged", "now"]
+    steps = lc.steps_chart(paths, 150).to_dict()
+    assert [r["loss"] for r in _data(steps)] == [v for p in paths for v in p["loss"][:151].tolist()]
+
+
 def test_surface_map_names_the_models_loss_and_draws_the_path():
     s = landscape.Surface(
         np.linspace(-1, 1, 3),

@@ -268,6 +268,64 @@ def test_optimizer_paths_descend_and_divergence_is_marked():
     assert bad["diverged"] is not None and len(bad["points"]) == len(bad["loss"])
 
 
+def _path_before_the_cache(name, optimizer, start, lr, steps):
+    """The uncached path as it was first written (zero_grad, backward, checks on tensors): the oracle
+    that the cached and cut paths must match exactly."""
+    from core import optimizers
+
+    p = torch.tensor([float(start[0]), float(start[1])], dtype=torch.float64, requires_grad=True)
+    opt = optimizers.make(optimizer, [p], lr)
+    points, losses, diverged = [p.detach().numpy().copy()], [], None
+    for k in range(steps + 1):
+        L_ = toys.loss(name, p[0], p[1])
+        losses.append(float(L_.detach()))
+        if not torch.isfinite(L_) or L_.abs() > toys.DIVERGED**2 or p.detach().abs().max() > toys.DIVERGED:
+            diverged = k
+            break
+        if k == steps:
+            break
+        opt.zero_grad()
+        L_.backward()
+        opt.step()
+        points.append(p.detach().numpy().copy())
+    return np.array(points[: len(losses)]), np.array(losses), diverged
+
+
+@pytest.mark.parametrize(
+    "surface, lr", [("regression", 1.2), ("rosenbrock", 0.05), ("saddle", 0.05), ("himmelblau", 0.01)]
+)
+def test_cached_paths_and_fewer_steps_are_exactly_the_uncached_runs(surface, lr):
+    """A path of fewer steps is cut from the longest run kept (SGD diverges at step 5 on the bowl
+    with α = 1.2 and at step 2 on Rosenbrock with α = 0.05): cut below and above the divergence."""
+    start = toys.TOYS[surface].start
+    for optimizer in toys.OPTIMIZERS:
+        toys.path(surface, optimizer, start, lr, 40)  # the longest run, then cuts of it, then a longer one
+        for steps in (1, 3, 4, 5, 6, 17, 40, 41, 60):
+            got = toys.path(surface, optimizer, start, lr, steps)
+            points, losses, diverged = _path_before_the_cache(surface, optimizer, start, lr, steps)
+            np.testing.assert_array_equal(got["points"], points)
+            np.testing.assert_array_equal(got["loss"], losses)
+            assert got["diverged"] == diverged and got["optimizer"] == optimizer
+            assert len(got["points"]) == len(got["loss"]) == (steps + 1 if diverged is None else diverged + 1)
+
+
+def test_toy_grids_and_paths_are_cached_by_their_settings():
+    g = toys.grid("saddle", 12)
+    assert toys.grid("saddle", 12) is g and not any(a.flags.writeable for a in g)
+    assert toys.grid("saddle", 13)[2].shape == (13, 13) and toys.grid("himmelblau", 12)[2][0, 0] != g[2][0, 0]
+    settings = ("saddle", "adam", (1.5, 0.01), 0.05, 40)
+    p = toys.path(*settings)
+    assert toys.path("saddle", "adam", [1.5, 0.01], 0.05, 40) is p  # the same settings, the same object
+    assert not p["points"].flags.writeable and not p["loss"].flags.writeable
+    for i, other in [(1, "sgd"), (2, (1.4, 0.01)), (3, 0.04), (0, "himmelblau")]:
+        q = toys.path(*settings[:i], other, *settings[i + 1 :])
+        assert q is not p and not np.array_equal(q["points"], p["points"])
+    shorter = toys.path(*settings[:4], 39)
+    assert shorter is not p and np.array_equal(shorter["points"], p["points"][:40])
+    with pytest.raises(ConfigError, match="Unknown surface"):
+        toys.grid("ridge", 12)
+
+
 def test_slices_and_interpolation(trained):
     m, ds, h = trained
     s = L.slice_1d(m, ds, "filter", points=11, span=1.0)
