@@ -39,6 +39,48 @@ def _check(e, sess, model, X) -> str:
     return f"argmax agrees {agree:.1%}"
 
 
+def _compiled(model):
+    """torch.compile's inductor build of the model (static shapes: one build per batch size), or
+    None where it does not work on this machine (it needs a C++ compiler on a CPU)."""
+    torch._dynamo.reset()  # each model starts with a fresh cache: the MLPs share one forward's code,
+    # and eight builds of it (dynamo's limit) would silently fall back to eager for the rest
+    try:
+        return torch.compile(model, dynamic=False)
+    except Exception:  # noqa: BLE001 -- "where it works"
+        return None
+
+
+def _compiled_pair(e, compiled, sess, X, check: str, quick: bool):
+    """onnxruntime against torch.compile at one batch size, after checking their outputs agree."""
+    t = torch.as_tensor(X)
+    try:
+        with torch.no_grad():
+            out = compiled(t)
+    except Exception as err:  # noqa: BLE001 -- a failed build is reported, not fatal
+        print(f"  torch.compile failed on {e['name']}: {type(err).__name__}: {str(err)[:120]}")
+        return None
+    ref = next(iter(sess.run(X).values()))
+    err = float(np.abs((out[0] if isinstance(out, tuple) else out).numpy() - ref).max())
+    if not err <= TOL["fp32"]:
+        raise AssertionError(f"{e['name']}: torch.compile differs from onnxruntime by {err:.2e}")
+
+    def base(t=t):
+        with torch.no_grad():
+            compiled(t)
+
+    return compare(
+        "inference",
+        f"{e['name']} batch {len(X)}",
+        "torch.compile",
+        base,
+        "onnxruntime fp32",
+        lambda: sess.run(X),
+        f"max |diff| {err:.1e}",
+        rounds=3 if quick else 7,
+        min_time=0.02 if quick else 0.1,
+    )
+
+
 def run(quick: bool) -> list:
     batches = (1, 256) if quick else (1, 64, 256, 1024)
     entries = [e for e in zoo.load_manifest()["models"] if not zoo.entry_problems(e)]
@@ -48,6 +90,7 @@ def run(quick: bool) -> list:
     for e in entries:
         model = zoo.load_model(e).eval()
         sess = runtime.session(zoo.path_in(zoo.EXPORTED, e["file"]), device="cpu")
+        compiled = _compiled(model) if not quick and e["precision"] == "fp32" else None
         for batch in batches:
             X = _inputs(e, batch)
             check = _check(e, sess, model, X)
@@ -71,4 +114,7 @@ def run(quick: bool) -> list:
                     goal=GOALS.get(batch, 1.0) if e["precision"] == "fp32" else None,
                 )
             )
+            if compiled is not None:
+                pair = _compiled_pair(e, compiled, sess, X, check, quick)
+                pairs += [pair] if pair is not None else []
     return pairs

@@ -34,15 +34,16 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def settle(page, timeout: float = 300.0) -> None:
-    """Wait until the script run ends (Streamlit's running indicator gone for a moment)."""
+def settle(page, timeout: float = 300.0) -> float:
+    """Wait until the script run ends (Streamlit's running indicator gone for 1.5 s); returns the
+    time.monotonic() at which it went."""
     page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
     deadline, quiet_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         running = page.locator("[data-testid='stStatusWidget']").count() > 0
         quiet_since = None if running else (quiet_since or time.monotonic())
         if quiet_since and time.monotonic() - quiet_since > 1.5:
-            return
+            return quiet_since
         page.wait_for_timeout(250)
     raise TimeoutError("page still running")
 
