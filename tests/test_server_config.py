@@ -20,6 +20,8 @@ def test_config_file_states_each_setting():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert cfg["server"]["maxUploadSize"] == CSV_LIMIT_MB
     assert cfg["server"]["enableXsrfProtection"] is True
+    assert cfg["server"]["fileWatcherType"] == "none"
+    assert cfg["runner"]["postScriptGC"] is False
     assert cfg["client"]["showErrorDetails"] == "none"
     assert cfg["client"]["toolbarMode"] == "viewer"
     assert cfg["browser"]["gatherUsageStats"] is False
@@ -30,7 +32,8 @@ def test_streamlit_reads_the_settings_from_the_project():
     code = (
         "import json, streamlit.config as c; c.get_config_options(force_reparse=True); print(json.dumps("
         "{k: c.get_option(k) for k in ('server.maxUploadSize', 'server.enableXsrfProtection', "
-        "'client.showErrorDetails', 'client.toolbarMode')}))"
+        "'client.showErrorDetails', 'client.toolbarMode', 'server.fileWatcherType', "
+        "'runner.postScriptGC')}))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == {
@@ -38,6 +41,8 @@ def test_streamlit_reads_the_settings_from_the_project():
         "server.enableXsrfProtection": True,
         "client.showErrorDetails": "none",
         "client.toolbarMode": "viewer",
+        "server.fileWatcherType": "none",
+        "runner.postScriptGC": False,
     }
 
 

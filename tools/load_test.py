@@ -5,12 +5,13 @@ surface and runs inference on the zoo page; reports errors, cross-talk, the slow
 
 Cross-talk: a session opening the Playground must show no trained result before it presses Train
 (another session's result would show there if state leaked). While the others train, one extra
-session opens pages that compute nothing heavy (the zoo, the glossary, the lessons) three times, at
-15, 45 and 75 s, and the slowest of those renders is reported.
+session opens pages that compute nothing heavy (the zoo, the glossary, the lessons) in turn, at
+10, 25, 40, 55 and 70 s, and each of those renders is reported.
 
 The browsers run on the server's own machine here, where a class's browsers would run on their own
-computers: with --browser-nice (default 10) every Chromium runs at that lower CPU priority, so the
-server's figures are not the browsers' (0: browsers and server compete as equals).
+computers: with --browser-nice (default 19, the lowest priority) the working sessions' Chromiums yield
+the CPU to the server and to the light session's browser, which runs at normal priority as a student's
+own computer would (0: every browser competes with the server as an equal).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ RESULT_MARKER = "Export to ONNX"  # shown on the Playground only once this sessi
 
 
 LIGHT = ("Model_zoo", "Glossary", "Lessons")
+PROBES = (10, 25, 40, 55, 70)  # seconds after the sessions start
 _browser = CHROMIUM  # set by main(): Chromium itself, or a wrapper that starts it under `nice`
 
 
@@ -68,11 +70,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="concurrent sessions against one local server")
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--port", type=int, default=8617)
-    ap.add_argument("--browser-nice", type=int, default=10, help="CPU priority of the browsers (0: as the server)")
+    ap.add_argument("--light", default=",".join(LIGHT), help="pages the light session opens, in turn")
+    ap.add_argument("--cold", action="store_true", help="start the sessions on a server no one has visited yet")
+    ap.add_argument(
+        "--browser-nice", type=int, default=19, help="CPU priority of the working sessions' browsers (0: as the server)"
+    )
     args = ap.parse_args()
     global _browser
     _browser = niced(args.browser_nice)
+    light_pages = args.light.split(",")
     with serve(args.port) as (url, proc):
+        if not args.cold:  # a server that is up: its first visitor (the teacher) has paid for the imports
+            warm = {path: _timed_open(url, path) for path in ("", *(s[0] for s in STEPS), *light_pages)}
+            print("first visits (one visitor, before the sessions): " + _listed(warm))
         out: dict = {}
         threads = [threading.Thread(target=session, args=(url, i, out)) for i in range(args.sessions)]
         t0 = time.perf_counter()
@@ -81,9 +91,9 @@ def main() -> None:
         light: dict = {}
 
         def probes():
-            for when in (15, 45, 75):  # the others are training now: a light page must still open at once
+            for when in PROBES:  # the others are working now: a light page must still open at once
                 time.sleep(max(0, t0 + when - time.perf_counter()))
-                path = LIGHT[len(light) % len(LIGHT)]
+                path = light_pages[len(light) % len(light_pages)]
                 light[f"{path} at {when} s"] = _timed_open(url, path)
 
         session_light = threading.Thread(target=probes)
@@ -101,15 +111,19 @@ def main() -> None:
     for i, e in errors:
         print(f"  session {i}: {e}")
     print(f"slowest render: {slow[0]:.1f} s, {slow[1]}")
-    print("light pages while the others work: " + ", ".join(f"{k}: {v:.1f} s" for k, v in light.items()))
+    print("light pages while the others work: " + _listed(light))
     print(f"peak server memory: {peak:.0f} MB")
+
+
+def _listed(times: dict) -> str:
+    return ", ".join(f"{k or 'Home'}: {v:.1f} s" for k, v in times.items())
 
 
 def _timed_open(url: str, path: str) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_browser, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         t0 = time.monotonic()
         page.goto(f"{url}/{path}", wait_until="domcontentloaded")
