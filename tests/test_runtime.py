@@ -109,3 +109,16 @@ def test_token_models_count_work_per_token():
     n = int(runtime.PARALLEL_WORK // sess.weights) + 1  # tokens that cross the line
     assert sess._for({"tokens": np.zeros((1, n), np.int64)}) is not sess.inner or runtime.WIDE_THREADS == 1
     assert sess._for({"tokens": np.zeros((1, n // 2), np.int64)}) is sess.inner
+
+
+def test_the_direct_path_and_the_checked_path_give_the_same_outputs():
+    """A float32, C-ordered array of the right shape goes straight to onnxruntime; a transposed
+    (Fortran-ordered) copy, a float64 one or a list go through the checks: all the same numbers,
+    and a wrong width is still refused."""
+    sess = runtime.session(_path("digits_mlp"), device="cpu")
+    x = np.random.default_rng(1).normal(size=(7, 64)).astype(np.float32)
+    direct = sess.run(x)["output"]
+    for other in (np.asfortranarray(x), x.astype(np.float64), x.tolist()):
+        np.testing.assert_array_equal(sess.run(other)["output"], direct)
+    with pytest.raises(ZooFileError, match="must have shape"):
+        sess.run(x[:, :63].copy())
