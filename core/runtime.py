@@ -73,25 +73,28 @@ def _options(threads: int) -> ort.SessionOptions:
     return so
 
 
-# Threads: a call with less work than this (multiply-adds: batch x weights, x sequence length for
-# token models) runs on one thread; a larger one on up to WIDE_THREADS. Waking a worker costs more
-# than it saves on small work (measured on the 2-core CPU: the moons MLP at batch 1,024, 1.2e6
-# multiply-adds, took 80 us on one thread and 160 us on two; the digits MLP at 1,024, 9.7e6, 420 us
-# against 270 us); and a server with several visitors gets its parallelism from them.
-PARALLEL_WORK = 4e6
+# Threads: a call whose weight matrices see less than this many multiply-adds each, on average (batch x
+# weights / matrices, x sequence length for token models), runs on one thread; a larger one on up to
+# WIDE_THREADS. Waking a worker for each operator costs more than it saves on small work. Measured on
+# the 2-core CPU, one thread against two: the moons MLP at batch 1,024 (4e5 a matrix) 80 us against 160;
+# the toy Transformer at batch 64 (8e5) 625 us against 760, at 256 (3e6) even, at 1,024 (1.3e7) 9.4 ms
+# against 7.0; the digits MLP at 1,024 (4.8e6) 230 us against 180. A server with several visitors gets
+# its parallelism from them.
+PARALLEL_WORK = 2e6
 WIDE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
-def _weights(path: str) -> int:
-    """Elements of the model's weight matrices: its multiply-adds per sample (per token for a
-    sequence model), the measure of work that picks the thread count."""
+def _weights(path: str) -> tuple[int, int]:
+    """(elements, count) of the model's weight matrices: elements are its multiply-adds per sample
+    (per token for a sequence model); with the count, the measure of work that picks the threads."""
     import onnx
 
     try:
         model = onnx.load(path, load_external_data=False)
     except Exception:  # noqa: BLE001 -- onnxruntime loaded it; an estimate is not worth failing over
-        return 0
-    return sum(int(np.prod(t.dims)) for t in model.graph.initializer if len(t.dims) >= 2)
+        return 0, 1
+    mats = [int(np.prod(t.dims)) for t in model.graph.initializer if len(t.dims) >= 2]
+    return sum(mats), max(1, len(mats))
 
 
 @dataclass
@@ -99,7 +102,7 @@ class Session:
     """An InferenceSession that names the provider it really uses.
 
     With ``threads`` None (the default) it holds a one-thread session and, made the first time a
-    call has more than PARALLEL_WORK multiply-adds, a WIDE_THREADS one; each call goes to the one
+    call has more than PARALLEL_WORK multiply-adds a weight matrix, a WIDE_THREADS one; each call goes to the one
     that suits it. Input names, types and shapes are read once, so a call whose arrays already have
     the right dtype and shape costs onnxruntime's own run and little more."""
 
@@ -108,7 +111,8 @@ class Session:
     requested: str  # provider asked for
     provider: str  # provider in use
     threads: int | None = None  # fixed by the caller, or None: chosen per call
-    weights: int = 0  # see _weights
+    weights: int = 0  # elements of the weight matrices (see _weights)
+    matrices: int = 1  # how many weight matrices
 
     def __post_init__(self):
         self._inputs = {i.name: (i.type, tuple(i.shape)) for i in self.inner.get_inputs()}
@@ -149,7 +153,8 @@ class Session:
         if self.threads is not None or self.provider != CPU or WIDE_THREADS == 1:
             return self.inner
         a = feeds[self._first]
-        work = self.weights * (a.size if a.dtype == np.int64 else (a.shape[0] if a.ndim else 1))
+        rows = a.size if a.dtype == np.int64 else (a.shape[0] if a.ndim else 1)
+        work = rows * self.weights / self.matrices
         if work < PARALLEL_WORK:
             return self.inner
         if self._wide is None:
@@ -240,7 +245,7 @@ def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | Non
             f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
             "Rebuild it with `python -m core build`, or download it again."
         ) from None
-    return Session(path, inner, providers[0], inner.get_providers()[0], threads, _weights(path))
+    return Session(path, inner, providers[0], inner.get_providers()[0], threads, *_weights(path))
 
 
 def session(path, device: str = "auto", threads: int | None = None) -> Session:

@@ -80,7 +80,7 @@ def test_any_input_gives_outputs_or_a_core_error(dtype, shape, token_model):
 
 def test_small_calls_run_on_one_thread_large_ones_on_a_wide_session_with_the_same_outputs():
     """Routing by work (batch x weight elements): the big MLP at batch 1 stays on the one-thread
-    session; at batch 64 (1.4e7 multiply-adds) it goes to a second, wider session, made then; both
+    session; at batch 64 (4.7e6 multiply-adds a weight matrix) it goes to a second, wider session, made then; both
     give what a plain onnxruntime session with default options gives."""
     import onnxruntime as ort
 
@@ -106,7 +106,7 @@ def test_small_calls_run_on_one_thread_large_ones_on_a_wide_session_with_the_sam
 
 def test_token_models_count_work_per_token():
     sess = runtime.session(_path("sort_transformer"), device="cpu")
-    n = int(runtime.PARALLEL_WORK // sess.weights) + 1  # tokens that cross the line
+    n = int(runtime.PARALLEL_WORK * sess.matrices // sess.weights) + 1  # tokens that cross the line
     assert sess._for({"tokens": np.zeros((1, n), np.int64)}) is not sess.inner or runtime.WIDE_THREADS == 1
     assert sess._for({"tokens": np.zeros((1, n // 2), np.int64)}) is sess.inner
 
