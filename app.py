@@ -1,7 +1,10 @@
 """Home page of the neural-network explorer: `streamlit run app.py`.
 
-The pages stay files in `pages/`; `st.navigation` lists them in file-name order, named in the
-reader's language, and names the home page "Home" rather than "app"."""
+The pages are files in `views/`; `st.navigation` lists them in file-name order, named in the
+reader's language, and names the home page "Home" rather than "app". The folder is not called
+`pages/`: Streamlit takes a `pages/` folder for its older automatic navigation until this script has
+run once in the server, so on a fresh server a shared link to /Loss_surface ran the page on its own,
+under a sidebar listing "app" and the file names (tests/test_server_config.py opens such a link)."""
 
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import streamlit as st
 from ui import home, i18n
 from ui.i18n import _
 
-PAGES = sorted(Path(__file__).parent.joinpath("pages").glob("[0-9]*_*.py"), key=lambda p: int(p.name.split("_")[0]))
+PAGES = sorted(Path(__file__).parent.joinpath("views").glob("[0-9]*_*.py"), key=lambda p: int(p.name.split("_")[0]))
 
 
 def home_page() -> None:
@@ -34,5 +37,5 @@ def home_page() -> None:
 i18n.use(i18n.chosen())  # the navigation is named in the reader's language too
 st.navigation(
     [st.Page(home_page, title=_("Home"), icon="🏠", default=True)]
-    + [st.Page(f"pages/{p.name}", **home.nav_entry(f"pages/{p.name}")) for p in PAGES]
+    + [st.Page(f"views/{p.name}", **home.nav_entry(f"views/{p.name}")) for p in PAGES]
 ).run()

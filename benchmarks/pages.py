@@ -14,17 +14,17 @@ CHANGE_GOAL_S = 0.3
 # page file, a widget to change on cached data: (kind, key, value)
 PAGES = {
     "app.py": None,
-    "pages/1_Playground.py": ("number_input", "pg_seed", 1),
-    "pages/2_Model_zoo.py": ("selectbox", "zoo_model", "digits_mlp"),
-    "pages/3_Loss_surface.py": ("number_input", "toy_steps", 150),
-    "pages/4_Backprop.py": ("number_input", "bp_seed", 1),
-    "pages/5_Regularization.py": None,
-    "pages/6_Attention.py": None,
-    "pages/7_Efficiency.py": ("number_input", "ef_pue", 1.2),
-    "pages/8_Lessons.py": ("number_input", "ls_step", 2),
-    "pages/10_Network.py": None,
-    "pages/11_Experiments.py": None,
-    "pages/9_Glossary.py": ("text_input", "gl_query", "loss"),
+    "views/1_Playground.py": ("number_input", "pg_seed", 1),
+    "views/2_Model_zoo.py": ("selectbox", "zoo_model", "digits_mlp"),
+    "views/3_Loss_surface.py": ("number_input", "toy_steps", 150),
+    "views/4_Backprop.py": ("number_input", "bp_seed", 1),
+    "views/5_Regularization.py": None,
+    "views/6_Attention.py": None,
+    "views/7_Efficiency.py": ("number_input", "ef_pue", 1.2),
+    "views/8_Lessons.py": ("number_input", "ls_step", 2),
+    "views/10_Network.py": None,
+    "views/11_Experiments.py": None,
+    "views/9_Glossary.py": ("text_input", "gl_query", "loss"),
 }
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from ui import i18n, url_state
 from ui.attention import SETTINGS
 
-PAGE = "../pages/6_Attention.py"
+PAGE = "../views/6_Attention.py"
 
 
 def test_attention_page_toy_and_minilm():

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import backprop as bp
 from ui import backprop as ui_bp
 
-PAGE = "../pages/4_Backprop.py"
+PAGE = "../views/4_Backprop.py"
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -204,7 +204,7 @@ def test_divergence_message():
 
 
 def test_thin_page_without_torch():
-    page = (ROOT / "pages" / "4_Backprop.py").read_text()
+    page = (ROOT / "views" / "4_Backprop.py").read_text()
     imported = {
         a.name.split(".")[0]
         for node in ast.walk(ast.parse(page))

@@ -12,7 +12,7 @@ from core import carbon
 from ui import efficiency as ef
 from ui import url_state as us
 
-PAGE = "../pages/7_Efficiency.py"
+PAGE = "../views/7_Efficiency.py"
 
 
 def _value(f):

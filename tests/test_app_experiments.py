@@ -1,4 +1,4 @@
-"""pages/11_Experiments.py through AppTest (in-process engine: Ray itself is tested in test_experiments.py)."""
+"""views/11_Experiments.py through AppTest (in-process engine: Ray itself is tested in test_experiments.py)."""
 
 from urllib.parse import parse_qs, urlencode
 
@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core import experiments as ex
 from ui import experiments as xv
 
-PAGE = "../pages/11_Experiments.py"
+PAGE = "../views/11_Experiments.py"
 
 
 def _page(**query) -> AppTest:

@@ -16,7 +16,7 @@ def _page(name: str, lang: str = "en") -> AppTest:
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page(f"pages/{name}.py").run()
+    at.switch_page(f"views/{name}.py").run()
     return at
 
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import landscape, train
 
-PAGE = "../pages/3_Loss_surface.py"
+PAGE = "../views/3_Loss_surface.py"
 
 
 def _net_view(**source):

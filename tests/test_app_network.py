@@ -1,4 +1,4 @@
-"""pages/10_Network.py through AppTest: data before training, single steps, backward mode, typed and drawn data,
+"""views/10_Network.py through AppTest: data before training, single steps, backward mode, typed and drawn data,
 settings changed mid-run, both languages, and any link."""
 
 from urllib.parse import parse_qs, urlencode
@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import network_view as nv
 
-PAGE = "../pages/10_Network.py"
+PAGE = "../views/10_Network.py"
 
 
 def _page(**query) -> AppTest:

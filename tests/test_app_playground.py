@@ -15,7 +15,7 @@ from ui import playground as pg
 from ui import playground_run as run
 from ui import url_state as us
 
-PAGE = "../pages/1_Playground.py"
+PAGE = "../views/1_Playground.py"
 
 
 def test_playground_trains_two_moons_from_the_widgets():
@@ -136,7 +136,7 @@ def test_data_problems_are_one_message_without_help_text():
 def test_the_page_is_thin(root):
     import ast
 
-    page = (root / "pages" / "1_Playground.py").read_text()
+    page = (root / "views" / "1_Playground.py").read_text()
     imported = {a.name.split(".")[0] for n in ast.walk(ast.parse(page)) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(page)) if isinstance(n, ast.ImportFrom)}
     assert not imported & {"torch", "onnxruntime", "numpy", "pandas"}

@@ -9,7 +9,7 @@ from core import regularization as reg
 from ui import regularization as rg
 from ui import url_state as us
 
-PAGE = "../pages/5_Regularization.py"
+PAGE = "../views/5_Regularization.py"
 FIELDS = {f.name: f for f in rg.SCHEMA.fields}
 SAFE_NOTICE = re.compile(r"[A-Za-z0-9 `_.,:;+\-]*")  # the schema's own words and numbers: nothing a link wrote
 NOTICE_HEAD = "This link had settings that could not be used as they were"

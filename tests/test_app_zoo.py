@@ -17,7 +17,7 @@ from ui import zoo as zoo_ui
 from ui.charts import zoo as charts
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "../pages/2_Model_zoo.py"
+PAGE = "../views/2_Model_zoo.py"
 
 
 NAMES = [e["name"] for e in zoo.load_manifest()["models"] if e["precision"] == "fp32"]

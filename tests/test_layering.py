@@ -41,7 +41,7 @@ def test_core_imports_no_ui_package():
 
 
 def test_pages_import_neither_torch_nor_onnxruntime():
-    pages = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+    pages = sorted((ROOT / "views").glob("*.py")) + [ROOT / "app.py"]
     assert len(pages) >= 6
     for p in pages:
         bad = _imports(p) & {"torch", "onnxruntime"}
@@ -50,13 +50,13 @@ def test_pages_import_neither_torch_nor_onnxruntime():
 
 def test_ui_never_reaches_above_itself():
     for p in (ROOT / "ui").rglob("*.py"):
-        assert "pages" not in _imports(p), f"{p} imports a page"
+        assert "views" not in _imports(p), f"{p} imports a page"
 
 
 def test_line_budgets():
     over = [
         f"{p.relative_to(ROOT)}: {_lines(p)} lines (budget {budget})"
-        for folder, budget in (("pages", PAGE_LINES), ("ui", UI_MODULE_LINES), ("core", CORE_MODULE_LINES))
+        for folder, budget in (("views", PAGE_LINES), ("ui", UI_MODULE_LINES), ("core", CORE_MODULE_LINES))
         for p in sorted((ROOT / folder).rglob("*.py"))
         if _lines(p) > budget
     ]

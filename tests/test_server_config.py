@@ -62,6 +62,15 @@ def test_running_server_guards_uploads_and_names_the_home_page():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
+            # a shared link is often a fresh server's first visit: it must get the app's navigation too
+            # (with a pages/ folder, Streamlit ran the page alone under a sidebar of file names and "app")
+            page.goto(f"{url}/Glossary", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Glossary").first.wait_for(timeout=60_000)
+            page.locator("[data-testid='stSidebarNav'] a").first.wait_for(timeout=30_000)
+            first = [
+                t.split("\n")[-1].strip() for t in page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+            ]
+            assert first[:2] == ["Home", "Training playground"], first
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("link", name="Open Training playground").wait_for(timeout=60_000)
             nav = page.locator("[data-testid='stSidebarNav'] a")

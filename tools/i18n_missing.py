@@ -1,7 +1,7 @@
 """Print .po entries for every user-visible string that has no Chinese yet (and list unused ones).
 
     python tools/i18n_missing.py                 # all areas
-    python tools/i18n_missing.py pages/1_Playground.py ui/playground.py   # only these files
+    python tools/i18n_missing.py views/1_Playground.py ui/playground.py   # only these files
 
 Paste the entries into the area's locale/zh/LC_MESSAGES/<area>.po and write the Chinese in msgstr.
 Extraction is Babel's own (babel.messages.extract), with the keywords _ and N_.
@@ -21,7 +21,7 @@ KEYWORDS = {"_": None, "N_": None}
 
 
 def sources(only=()) -> list[Path]:
-    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
+    files = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
     return [f for f in files if not only or str(f.relative_to(ROOT)) in only]
 
 

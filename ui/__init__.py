@@ -1,1 +1,1 @@
-"""UI layer between pages/ and core/: Altair chart builders and shared Streamlit widgets."""
+"""UI layer between views/ and core/: Altair chart builders and shared Streamlit widgets."""

@@ -1,4 +1,4 @@
-"""Controls, the engine, streaming results and charts of the experiments page (pages/11_Experiments.py)."""
+"""Controls, the engine, streaming results and charts of the experiments page (views/11_Experiments.py)."""
 
 from __future__ import annotations
 

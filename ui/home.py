@@ -17,7 +17,7 @@ TASK_NAMES = {"classification": N_("classification"), "regression": N_("regressi
 # (page file, title, what it teaches). Only pages that exist get a card.
 PAGES = (
     (
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         N_("🎛️ Training playground"),
         N_(
             "Train a network on toy data, the digits or your own CSV: losses, optimizers, regularization, "
@@ -25,7 +25,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/2_Model_zoo.py",
+        "views/2_Model_zoo.py",
         N_("🗂️ Model zoo"),
         N_(
             "Every exported ONNX model: what it is, how faithful its export is, its operator graph, "
@@ -33,7 +33,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/3_Loss_surface.py",
+        "views/3_Loss_surface.py",
         N_("⛰️ Loss surface"),
         N_(
             "The landscape gradient descent walks: optimizers racing on toy surfaces, and the loss "
@@ -42,7 +42,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/4_Backprop.py",
+        "views/4_Backprop.py",
         N_("🔢 Backpropagation"),
         N_(
             "One training step, every number: forward pass, deltas, gradients and the update, "
@@ -50,7 +50,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/5_Regularization.py",
+        "views/5_Regularization.py",
         N_("🛡️ Regularization"),
         N_(
             "Why models overfit and what L1, L2, dropout, early stopping, batch norm and augmentation do to "
@@ -58,7 +58,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/6_Attention.py",
+        "views/6_Attention.py",
         N_("👁️ Attention"),
         N_(
             "Attention maps of a Transformer trained here on tasks whose right pattern is known, and of a real "
@@ -66,7 +66,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/7_Efficiency.py",
+        "views/7_Efficiency.py",
         N_("⚡ Efficiency"),
         N_(
             "What learning costs: time, energy and carbon measured or estimated and labelled, predicted before a run, "
@@ -74,7 +74,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/10_Network.py",
+        "views/10_Network.py",
         N_("🕸️ The network, alive"),
         N_(
             "Every neuron with a map of what it computes over the plane, every weight an edge that changes as it trains: "
@@ -82,7 +82,7 @@ PAGES = (
         ),
     ),
     (
-        "pages/11_Experiments.py",
+        "views/11_Experiments.py",
         N_("🧪 Experiments"),
         N_(
             "Many trainings at once, on Ray: a grid or random search over the Playground's settings, streamed into a "
@@ -90,12 +90,12 @@ PAGES = (
         ),
     ),
     (
-        "pages/8_Lessons.py",
+        "views/8_Lessons.py",
         N_("📚 Lessons"),
         N_("The source articles' path in thirteen steps: predict, open the live page in the right state, and see."),
     ),
     (
-        "pages/9_Glossary.py",
+        "views/9_Glossary.py",
         N_("🔤 Glossary"),
         N_("The articles' terms in Chinese and English, each linked to the page that shows it."),
     ),

@@ -1,6 +1,6 @@
 """简体中文 and English: gettext catalogs read with Babel, one language control kept in the URL.
 
-Every user-visible string in pages/ and ui/ is written in English inside ``_("...")`` (or ``N_``
+Every user-visible string in views/ and ui/ is written in English inside ``_("...")`` (or ``N_``
 for a constant translated where it is shown); ``pybabel extract`` finds them (see babel.cfg), and
 the Chinese lives in ``locale/zh/LC_MESSAGES/*.po`` (one file per area of the app, merged into one
 catalog). Placeholders are named, ``_("Epoch {n} of {total}").format(n=..., total=...)``, so a

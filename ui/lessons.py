@@ -40,7 +40,7 @@ STEPS = (
             "scores into probabilities and cross-entropy charges −log of the probability given to the true class."
         ),
         "A0",
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         {"dataset": "moons", "loss": "cross_entropy", "epochs": "60"},
         N_(
             "Train once with softmax cross-entropy, then switch the loss to mean squared error and train again. "
@@ -59,7 +59,7 @@ STEPS = (
             "whose bottom is known exactly, so we can watch each step."
         ),
         "A0",
-        "pages/3_Loss_surface.py",
+        "views/3_Loss_surface.py",
         {"view": "toy", "surface": "regression", "lr": "0.05"},
         N_("Raise the learning rate to 1.2. Will SGD still reach the bottom of the bowl?"),
         N_(
@@ -74,7 +74,7 @@ STEPS = (
             "scales each step by a running estimate of the gradient's size. Rosenbrock's valley shows the difference."
         ),
         "A1",
-        "pages/3_Loss_surface.py",
+        "views/3_Loss_surface.py",
         {"view": "toy", "surface": "rosenbrock"},
         N_("Which optimizer gets closest to the minimum at (1, 1) in 200 steps?"),
         N_(
@@ -91,7 +91,7 @@ STEPS = (
             "if W were a vector of ones: for one input and one weight it is simply w·x.)"
         ),
         "A3",
-        "pages/4_Backprop.py",
+        "views/4_Backprop.py",
         {"sizes": "1-1", "activation": "linear", "x": "2", "y": "2", "w": "1", "b": "0"},
         N_("Set w to 0.5 and press through the four stages. What are dL/dw and dL/db now?"),
         N_(
@@ -106,7 +106,7 @@ STEPS = (
             "in a deep stack of sigmoids the gradient shrinks layer by layer before it reaches the first weights."
         ),
         "A0",
-        "pages/4_Backprop.py",
+        "views/4_Backprop.py",
         {"depth": "8", "deep_activation": "sigmoid"},
         N_("Switch the activation of the deep stack from sigmoid to ReLU. Will the first layer's gradient grow?"),
         N_("The chart of gradient norms per layer, on a log scale."),
@@ -118,7 +118,7 @@ STEPS = (
             "sparse categorical cross-entropy and Adam for 100 epochs. The same network trains here in PyTorch."
         ),
         "A1",
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         {
             "dataset": "iris",
             "widths": "10,8",
@@ -141,7 +141,7 @@ STEPS = (
             "8×8 images, so the same network is 64-128-10."
         ),
         "A4",
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         {"dataset": "digits", "widths": "128", "activation": "relu", "optimizer": "sgd", "lr": "0.1", "epochs": "30"},
         N_("Will plain SGD with learning rate 0.1 beat 90% validation accuracy in 30 epochs?"),
         N_("The per-class scores: which digits are confused with which, in the confusion matrix."),
@@ -154,7 +154,7 @@ STEPS = (
             "each push back in their own way; they are compared on a test split none of them trained on."
         ),
         "A0",
-        "pages/5_Regularization.py",
+        "views/5_Regularization.py",
         {"dataset": "moons"},
         N_("Which remedy will close the gap between training and validation accuracy the most?"),
         N_(
@@ -169,7 +169,7 @@ STEPS = (
             "different fold, and reports the mean and spread of their scores."
         ),
         "A0",
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         {"dataset": "circles", "epochs": "40"},
         N_("Train, then run 5-fold cross-validation. Will the folds' accuracies differ by more than 2 points?"),
         N_("The bar chart of the folds and the mean ± standard deviation."),
@@ -182,7 +182,7 @@ STEPS = (
             "part ways when a class is rare or hard."
         ),
         "A3",
-        "pages/1_Playground.py",
+        "views/1_Playground.py",
         {"dataset": "spirals", "epochs": "30"},
         N_("On the spirals, after 30 epochs, will precision and recall be equal?"),
         N_("The metric cards and the per-class table under the confusion matrix."),
@@ -195,7 +195,7 @@ STEPS = (
             "pattern is known in advance and we can check whether a head learned it."
         ),
         "A4",
-        "pages/6_Attention.py",
+        "views/6_Attention.py",
         {"task": "reverse"},
         N_("Will some head put most of its attention on the anti-diagonal?"),
         N_("The map that matches the known pattern and its score, then switch that head off under Head ablation."),
@@ -207,7 +207,7 @@ STEPS = (
             "and cosines of its position, each dimension at its own frequency."
         ),
         "A4",
-        "pages/6_Attention.py",
+        "views/6_Attention.py",
         {"task": "shift"},
         N_("In the positional-encoding chart, which dimensions change fastest with position?"),
         N_("The stripes of the encoding: low dimensions oscillate quickly, high dimensions slowly."),
@@ -220,7 +220,7 @@ STEPS = (
             "better generalisation."
         ),
         "A0",
-        "pages/3_Loss_surface.py",
+        "views/3_Loss_surface.py",
         {"view": "net", "source": "pair"},
         N_("Which model, A (batch 8) or B (batch 300), sits in the sharper minimum?"),
         N_("The two maps on one colour scale and the sharpness numbers under them."),

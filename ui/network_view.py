@@ -1,4 +1,4 @@
-"""Controls, stepping and drawing of the living-network page (pages/10_Network.py)."""
+"""Controls, stepping and drawing of the living-network page (views/10_Network.py)."""
 
 from __future__ import annotations
 
