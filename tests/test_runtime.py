@@ -98,7 +98,11 @@ def test_small_calls_run_on_one_thread_large_ones_on_a_wide_session_with_the_sam
     out = sess.run(x)["output"]
     if runtime.WIDE_THREADS > 1:
         assert sess._wide is not None and sess._for({"input": x}) is sess._wide
-        assert sess._wide.get_session_options().intra_op_num_threads == runtime.WIDE_THREADS
+        opts = sess._wide.get_session_options()
+        assert opts.intra_op_num_threads == runtime.WIDE_THREADS
+        # its workers spin during a run only: they stop when it returns, never spinning beside PyTorch
+        assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+        assert opts.get_session_config_entry("session.force_spinning_stop") == "1"
     np.testing.assert_allclose(out, plain.run(None, {"input": x})[0], rtol=1e-5, atol=1e-6)
     fixed = runtime.session(path, device="cpu", threads=1)
     assert fixed._for({"input": x}) is fixed.inner  # threads asked for are kept
