@@ -117,8 +117,6 @@ class Session:
     requested: str  # provider asked for
     provider: str  # provider in use
     threads: int | None = None  # fixed by the caller, or None: chosen per call
-    weights: int = 0  # elements of the weight matrices (see _weights)
-    matrices: int = 1  # how many weight matrices
 
     def __post_init__(self):
         self._inputs = {i.name: (i.type, tuple(i.shape)) for i in self.inner.get_inputs()}
@@ -141,6 +139,22 @@ class Session:
         if inner is not None and self.provider == CPU:
             return inner.run(self._outputs, feeds, self._options)
         return sess.run(self._outputs, feeds)
+
+    @functools.cached_property
+    def _matrices(self) -> tuple[int, int]:
+        """_weights of this file, read the first time a call needs them (not when the session is
+        made: a session that never sees a large call never reads its file twice)."""
+        return _weights(self.path)
+
+    @property
+    def weights(self) -> int:
+        """Elements of the model's weight matrices (see _weights)."""
+        return self._matrices[0]
+
+    @property
+    def matrices(self) -> int:
+        """How many weight matrices the model has."""
+        return self._matrices[1]
 
     @property
     def fell_back(self) -> bool:
@@ -251,7 +265,7 @@ def _cached(path: str, mtime_ns: int, size: int, device: str, threads: int | Non
             f"{path} could not be loaded as an ONNX model ({type(e).__name__}: {str(e)[:200]}). "
             "Rebuild it with `python -m core build`, or download it again."
         ) from None
-    return Session(path, inner, providers[0], inner.get_providers()[0], threads, *_weights(path))
+    return Session(path, inner, providers[0], inner.get_providers()[0], threads)
 
 
 def session(path, device: str = "auto", threads: int | None = None) -> Session:
