@@ -87,6 +87,7 @@ def test_small_calls_run_on_one_thread_large_ones_on_a_wide_session_with_the_sam
     path = _path("bigmodel_mlp")
     runtime._cached.cache_clear()
     sess = runtime.session(path, device="cpu")
+    assert "_matrices" not in vars(sess)  # the file is read again only when a call needs the sizes
     assert (
         sess.weights == 1000 * 200 + 200 * 100 + 100 * 1 and sess.inner.get_session_options().intra_op_num_threads == 1
     )
