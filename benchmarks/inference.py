@@ -50,7 +50,7 @@ def _compiled(model):
         return None
 
 
-def _compiled_pair(e, compiled, sess, X, check: str, quick: bool):
+def _compiled_pair(e, compiled, sess, X, quick: bool):
     """onnxruntime against torch.compile at one batch size, after checking their outputs agree."""
     t = torch.as_tensor(X)
     try:
@@ -115,6 +115,6 @@ def run(quick: bool) -> list:
                 )
             )
             if compiled is not None:
-                pair = _compiled_pair(e, compiled, sess, X, check, quick)
+                pair = _compiled_pair(e, compiled, sess, X, quick)
                 pairs += [pair] if pair is not None else []
     return pairs

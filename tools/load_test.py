@@ -1,7 +1,7 @@
 """N concurrent browser sessions against one server: each trains on the Playground, computes a loss
 surface and runs inference on the zoo page; reports errors, cross-talk, the slowest render, peak memory.
 
-    python -m tools.load_test [--sessions 10] [--port 8617] [--browser-nice 10]
+    python -m tools.load_test [--sessions 10] [--port 8617] [--browser-nice 19] [--cold]
 
 Cross-talk: a session opening the Playground must show no trained result before it presses Train
 (another session's result would show there if state leaked). While the others train, one extra
@@ -32,7 +32,6 @@ RESULT_MARKER = "Export to ONNX"  # shown on the Playground only once this sessi
 
 LIGHT = ("Model_zoo", "Glossary", "Lessons")
 PROBES = (10, 25, 40, 55, 70)  # seconds after the sessions start
-_browser = CHROMIUM  # set by main(): Chromium itself, or a wrapper that starts it under `nice`
 
 
 def niced(level: int) -> str:
@@ -46,13 +45,13 @@ def niced(level: int) -> str:
     return path
 
 
-def session(url: str, i: int, out: dict) -> None:
+def session(url: str, i: int, out: dict, chromium: str = CHROMIUM) -> None:
     from playwright.sync_api import sync_playwright
 
     rec = out.setdefault(i, {"errors": [], "renders": {}, "crosstalk": False})
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=_browser, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             for path, buttons in STEPS:
                 if path == "Playground":
@@ -76,15 +75,22 @@ def main() -> None:
         "--browser-nice", type=int, default=19, help="CPU priority of the working sessions' browsers (0: as the server)"
     )
     args = ap.parse_args()
-    global _browser
-    _browser = niced(args.browser_nice)
+    chromium = niced(args.browser_nice)
+    try:
+        _run(args, chromium)
+    finally:
+        if chromium != CHROMIUM:
+            os.unlink(chromium)
+
+
+def _run(args, chromium: str) -> None:
     light_pages = args.light.split(",")
     with serve(args.port) as (url, proc):
         if not args.cold:  # a server that is up: its first visitor (the teacher) has paid for the imports
             warm = {path: _timed_open(url, path) for path in ("", *(s[0] for s in STEPS), *light_pages)}
             print("first visits (one visitor, before the sessions): " + _listed(warm))
         out: dict = {}
-        threads = [threading.Thread(target=session, args=(url, i, out)) for i in range(args.sessions)]
+        threads = [threading.Thread(target=session, args=(url, i, out, chromium)) for i in range(args.sessions)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
